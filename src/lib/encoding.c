@@ -25,13 +25,16 @@ signet_pem__decode(signet_buf *label, signet_buf *der, signet_ctx *ctx, const vo
     bio = BIO_new_mem_buf(text, (int)len);
     if (bio == NULL)
         return signet_error__openssl(ctx, SIGNET_ENOMEM, "reading '%s'", name);
-    /* Secure flag: the block may be a plaintext private key. Headers (legacy encrypted PEM)
-     * are refused. */
-    if (!PEM_read_bio_ex(bio, &pem_name, &pem_header, &data, &data_len,
-                         PEM_FLAG_SECURE | PEM_FLAG_ONLY_B64)) {
+    /* Secure flag: the block may be a plaintext private key. */
+    if (!PEM_read_bio_ex(bio, &pem_name, &pem_header, &data, &data_len, PEM_FLAG_SECURE)) {
         ERR_clear_error();
         rc = signet_error__set(ctx, SIGNET_EPARSE, "'%s' is not a PEM file: no valid PEM block",
                                name);
+        goto out;
+    }
+    if (pem_header != NULL && pem_header[0] != '\0') {
+        rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
+                               "'%s': PEM headers (legacy PEM encryption) are not supported", name);
         goto out;
     }
     if ((rc = signet_buf_puts(label, pem_name)) != SIGNET_OK ||
