@@ -8,14 +8,17 @@
 #include "common.h"
 
 typedef struct signet_buf {
-    char *ptr;      /* NUL-terminated for convenience; may hold binary data */
-    size_t size;    /* bytes used, excluding the terminating NUL */
-    size_t asize;   /* bytes allocated */
-    size_t max;     /* growing past this fails with SIGNET_ETOOLARGE; 0 = not yet set */
-    int secret;     /* memory comes from sodium_malloc and is wiped on release */
+    char *ptr;    /* NUL-terminated for convenience; may hold binary data */
+    size_t size;  /* bytes used, excluding the terminating NUL */
+    size_t asize; /* bytes allocated */
+    size_t max;   /* growing past this fails with SIGNET_ETOOLARGE; 0 = not yet set */
+    int secret;   /* memory comes from sodium_malloc and is wiped on release */
 } signet_buf;
 
-#define SIGNET_BUF_INIT {NULL, 0, 0, 0, 0}
+#define SIGNET_BUF_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0                                                                           \
+    }
 
 /** Set the maximum size (bytes, excluding the NUL) and whether the contents are secret. */
 SIGNET_EXTERN(void) signet_buf_init(signet_buf *buf, size_t max, int secret);

@@ -53,8 +53,7 @@ cmd_import_key_pair(int argc, char **argv)
     /* The plaintext key is secret: read it into guarded memory. */
     signet_buf_init(&pem, SIGNET_KEY_FILE_MAX, 1);
     if ((lib_rc = signet_file_read(&pem, ctx, o.key)) != SIGNET_OK ||
-        (lib_rc = signet_key_parse_private_pem(&key, ctx, pem.ptr, pem.size, o.key)) !=
-            SIGNET_OK) {
+        (lib_rc = signet_key_parse_private_pem(&key, ctx, pem.ptr, pem.size, o.key)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);
         goto out;
     }

@@ -22,8 +22,8 @@ static const struct cli_opt opts[] = {
      "public key (PEM PUBLIC KEY or RSA PUBLIC KEY)"},
     {"signature", 0, CLI_OPT_STRING, offsetof(struct options, signature), "SIG",
      "signature file, or the base64 signature itself"},
-    {"insecure-ignore-tlog", 0, CLI_OPT_BOOL, offsetof(struct options, insecure_ignore_tlog),
-     NULL, "do not look for the signature in a transparency log (signet never does)"},
+    {"insecure-ignore-tlog", 0, CLI_OPT_BOOL, offsetof(struct options, insecure_ignore_tlog), NULL,
+     "do not look for the signature in a transparency log (signet never does)"},
 };
 
 const struct cli_command cmd_verify_blob_help = {

@@ -36,8 +36,9 @@ cli_may_write(const char *path, int force, int *overwrite)
     }
     if (!isatty(STDIN_FILENO))
         return cli_error("refusing to overwrite '%s' (use --force)", path);
-    fprintf(stderr, "WARNING: File %s already exists. Overwrite?\n"
-                    "Are you sure you would like to continue? [y/N] ",
+    fprintf(stderr,
+            "WARNING: File %s already exists. Overwrite?\n"
+            "Are you sure you would like to continue? [y/N] ",
             path);
     if (fgets(answer, sizeof(answer), stdin) == NULL)
         return cli_error("user declined the prompt");

@@ -22,14 +22,16 @@ static const struct cli_cmd cmds[] = {
 static void
 print_usage(FILE *f)
 {
-    fprintf(f, "usage: %s COMMAND [options] [args]\n\n"
-               "Sign container images and blobs, and verify them, in cosign's formats.\n\n"
-               "Commands:\n",
+    fprintf(f,
+            "usage: %s COMMAND [options] [args]\n\n"
+            "Sign container images and blobs, and verify them, in cosign's formats.\n\n"
+            "Commands:\n",
             cli_program_name);
     for (size_t i = 0; i < NCMDS; i++)
         fprintf(f, "  %-20s %s\n", cmds[i].help->name, cmds[i].help->summary);
-    fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
-               "Exit status: 0 ok, 1 checked and rejected, 2 could not complete, 129 usage.\n",
+    fprintf(f,
+            "\nRun '%s COMMAND --help' for a command's options.\n"
+            "Exit status: 0 ok, 1 checked and rejected, 2 could not complete, 129 usage.\n",
             cli_program_name);
 }
 

@@ -99,8 +99,8 @@ store(const struct cli_command *cmd, const struct cli_opt *o, void *target, cons
 }
 
 enum cli_parse_result
-cli_opt_parse(const struct cli_command *cmd, void *target, int argc, char **argv,
-              const char **pos, size_t pos_max, size_t *npos)
+cli_opt_parse(const struct cli_command *cmd, void *target, int argc, char **argv, const char **pos,
+              size_t pos_max, size_t *npos)
 {
     unsigned char seen[64] = {0};
     int only_positional = 0;

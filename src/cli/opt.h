@@ -15,12 +15,12 @@ enum cli_opt_type {
 };
 
 struct cli_opt {
-    const char *name;    /* long name, without dashes */
-    char short_name;     /* 0 when none */
+    const char *name; /* long name, without dashes */
+    char short_name;  /* 0 when none */
     enum cli_opt_type type;
-    size_t offset;       /* of the target inside the command's options struct */
-    const char *value;   /* value placeholder shown in help, e.g. "FILE" */
-    const char *help;    /* one line */
+    size_t offset;     /* of the target inside the command's options struct */
+    const char *value; /* value placeholder shown in help, e.g. "FILE" */
+    const char *help;  /* one line */
 };
 
 #define CLI_LIST_MAX 64

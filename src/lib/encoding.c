@@ -51,8 +51,7 @@ out:
 }
 
 int
-signet_pem__encode(signet_buf *out, signet_ctx *ctx, const char *label, const void *der,
-                   size_t len)
+signet_pem__encode(signet_buf *out, signet_ctx *ctx, const char *label, const void *der, size_t len)
 {
     BIO *bio = NULL;
     char *mem = NULL;
@@ -86,8 +85,8 @@ signet_base64__decode(signet_buf *out, signet_ctx *ctx, const char *text, size_t
         return signet_error__set(ctx, SIGNET_EPARSE, "%s is not valid base64", what);
     if ((rc = signet_buf__reserve(out, len / 4 * 3)) != SIGNET_OK)
         return signet_error__set(ctx, rc, "decoding %s: %s", what, signet_strerror(rc));
-    if (sodium_base642bin((unsigned char *)out->ptr + out->size, out->asize - out->size - 1,
-                          text, len, NULL, &bin_len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (sodium_base642bin((unsigned char *)out->ptr + out->size, out->asize - out->size - 1, text,
+                          len, NULL, &bin_len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         end != text + len)
         return signet_error__set(ctx, SIGNET_EPARSE, "%s is not valid base64", what);
     out->size += bin_len;

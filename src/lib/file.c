@@ -24,8 +24,7 @@ signet_file_read(signet_buf *out, signet_ctx *ctx, const char *path)
     if (fd < 0) {
         int code = errno == ENOENT ? SIGNET_ENOTFOUND : SIGNET_EIO;
         if (errno == ELOOP)
-            return signet_error__set(ctx, SIGNET_EIO, "cannot open '%s': is a symbolic link",
-                                     path);
+            return signet_error__set(ctx, SIGNET_EIO, "cannot open '%s': is a symbolic link", path);
         return signet_error__set(ctx, code, "cannot open '%s': %s", path, strerror(errno));
     }
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -37,8 +36,7 @@ signet_file_read(signet_buf *out, signet_ctx *ctx, const char *path)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = signet_error__set(ctx, SIGNET_EIO, "cannot read '%s': %s", path,
-                                   strerror(errno));
+            rc = signet_error__set(ctx, SIGNET_EIO, "cannot read '%s': %s", path, strerror(errno));
             goto out;
         }
         if (n == 0)
@@ -114,8 +112,8 @@ signet_file_write(signet_ctx *ctx, const char *path, const void *data, size_t le
         if (errno == EEXIST)
             rc = signet_error__set(ctx, SIGNET_EEXISTS, "refusing to overwrite '%s'", path);
         else
-            rc = signet_error__set(ctx, SIGNET_EIO, "cannot create '%s': %s", path,
-                                   strerror(errno));
+            rc =
+                signet_error__set(ctx, SIGNET_EIO, "cannot create '%s': %s", path, strerror(errno));
         goto out;
     }
 out:

@@ -43,8 +43,8 @@ classify(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
 
     switch (EVP_PKEY_get_base_id(pkey)) {
     case EVP_PKEY_EC:
-        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                            sizeof(group), NULL)) {
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                            NULL)) {
             ERR_clear_error();
             signet_error__set(ctx, SIGNET_EUNSUPPORTED,
                               "'%s': ECDSA key without a named curve is not supported", name);
@@ -65,8 +65,8 @@ classify(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
         bits = EVP_PKEY_get_bits(pkey);
         if (bits < RSA_BITS_MIN || bits > RSA_BITS_MAX) {
             signet_error__set(ctx, SIGNET_EUNSUPPORTED,
-                              "'%s': RSA key size %d not supported (%d to %d bits are)", name,
-                              bits, RSA_BITS_MIN, RSA_BITS_MAX);
+                              "'%s': RSA key size %d not supported (%d to %d bits are)", name, bits,
+                              RSA_BITS_MIN, RSA_BITS_MAX);
             return 0;
         }
         return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA ? SIGNET_KEY_RSA : SIGNET_KEY_RSA_PSS;
@@ -74,8 +74,8 @@ classify(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
         return SIGNET_KEY_ED25519;
     }
     signet_error__set(ctx, SIGNET_EUNSUPPORTED,
-                      "'%s': unsupported key type %s (ECDSA, RSA and Ed25519 are supported)",
-                      name, EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey) : "?");
+                      "'%s': unsupported key type %s (ECDSA, RSA and Ed25519 are supported)", name,
+                      EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey) : "?");
     return 0;
 }
 
@@ -273,8 +273,7 @@ signet_key_load(signet_key **out, signet_ctx *ctx, const char *path, const char 
     if ((rc = signet_file_read(&text, ctx, path)) != SIGNET_OK)
         goto out;
     if (password != NULL)
-        rc = signet_key_decrypt_cosign(out, ctx, text.ptr, text.size, password, password_len,
-                                       path);
+        rc = signet_key_decrypt_cosign(out, ctx, text.ptr, text.size, password, password_len, path);
     else
         rc = signet_key_parse_public(out, ctx, text.ptr, text.size, path);
 out:
@@ -315,5 +314,5 @@ signet_key_free(signet_key *key)
     if (key == NULL)
         return;
     EVP_PKEY_free(key->pkey); /* clears private key material */
-    free(key);
+    free(key);                /* checksrc: the struct holds only a pointer, already freed */
 }

@@ -35,8 +35,7 @@ check_members(signet_ctx *ctx, json_t *obj, const char *const *allowed, const ch
     json_t *v;
 
     if (!json_is_object(obj))
-        return signet_error__set(ctx, SIGNET_EPARSE, "'%s': %s is not a JSON object", name,
-                                 where);
+        return signet_error__set(ctx, SIGNET_EPARSE, "'%s': %s is not a JSON object", name, where);
     json_object_foreach(obj, k, v)
     {
         size_t i;
@@ -56,8 +55,8 @@ get_string(signet_ctx *ctx, json_t *obj, const char *key, const char *where, con
     json_t *v = json_object_get(obj, key);
 
     if (!json_is_string(v)) {
-        signet_error__set(ctx, SIGNET_EPARSE, "'%s': %s.%s is missing or not a string", name,
-                          where, key);
+        signet_error__set(ctx, SIGNET_EPARSE, "'%s': %s.%s is missing or not a string", name, where,
+                          key);
         return NULL;
     }
     return json_string_value(v);
@@ -150,18 +149,18 @@ signet_key_decrypt_cosign(signet_key **out, signet_ctx *ctx, const void *pem, si
     jr = json_object_get(params, "r");
     jp = json_object_get(params, "p");
     if (!json_is_integer(jn) || !json_is_integer(jr) || !json_is_integer(jp)) {
-        rc = signet_error__set(ctx, SIGNET_EPARSE,
-                               "'%s': kdf.params N, r and p must be integers", name);
+        rc = signet_error__set(ctx, SIGNET_EPARSE, "'%s': kdf.params N, r and p must be integers",
+                               name);
         goto out;
     }
     if (!scrypt_n_allowed(json_integer_value(jn)) || json_integer_value(jr) != SCRYPT_R ||
         json_integer_value(jp) != SCRYPT_P) {
-        rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
-                               "'%s': unsupported scrypt parameters N=%lld r=%lld p=%lld (N 32768, "
-                               "65536 or 131072 with r=8 p=1 are)",
-                               name, (long long)json_integer_value(jn),
-                               (long long)json_integer_value(jr),
-                               (long long)json_integer_value(jp));
+        rc =
+            signet_error__set(ctx, SIGNET_EUNSUPPORTED,
+                              "'%s': unsupported scrypt parameters N=%lld r=%lld p=%lld (N 32768, "
+                              "65536 or 131072 with r=8 p=1 are)",
+                              name, (long long)json_integer_value(jn),
+                              (long long)json_integer_value(jr), (long long)json_integer_value(jp));
         goto out;
     }
     if ((rc = get_b64(&salt, ctx, kdf, "salt", "kdf", name)) != SIGNET_OK)
@@ -262,8 +261,8 @@ signet_key_encrypt_cosign(signet_buf *out, signet_ctx *ctx, const signet_key *ke
         rc = signet_error__set(ctx, rc, "encrypting the key: %s", signet_strerror(rc));
         goto out;
     }
-    crypto_secretbox_easy((unsigned char *)box.ptr, (const unsigned char *)der.ptr, der.size,
-                          nonce, secret);
+    crypto_secretbox_easy((unsigned char *)box.ptr, (const unsigned char *)der.ptr, der.size, nonce,
+                          secret);
     box.size = der.size + crypto_secretbox_MACBYTES;
 
     if ((rc = signet_base64__encode(&salt_b64, ctx, salt, sizeof(salt))) != SIGNET_OK ||
@@ -272,9 +271,9 @@ signet_key_encrypt_cosign(signet_buf *out, signet_ctx *ctx, const signet_key *ke
         goto out;
     /* Field order as cosign's Go structs marshal them. */
     root = json_pack("{s:{s:s,s:{s:I,s:I,s:I},s:s},s:{s:s,s:s},s:s}", "kdf", "name", "scrypt",
-                     "params", "N", (json_int_t)SIGNET_KEY_SCRYPT_N, "r", (json_int_t)SCRYPT_R,
-                     "p", (json_int_t)SCRYPT_P, "salt", salt_b64.ptr, "cipher", "name",
-                     "nacl/secretbox", "nonce", nonce_b64.ptr, "ciphertext", b64.ptr);
+                     "params", "N", (json_int_t)SIGNET_KEY_SCRYPT_N, "r", (json_int_t)SCRYPT_R, "p",
+                     (json_int_t)SCRYPT_P, "salt", salt_b64.ptr, "cipher", "name", "nacl/secretbox",
+                     "nonce", nonce_b64.ptr, "ciphertext", b64.ptr);
     json = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (json == NULL) {
         rc = signet_error__set(ctx, SIGNET_ENOMEM, "encoding the encrypted key: out of memory");

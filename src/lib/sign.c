@@ -114,8 +114,7 @@ digest_fd(unsigned char *md, unsigned int *md_len, signet_ctx *ctx, const EVP_MD
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = signet_error__set(ctx, SIGNET_EIO, "cannot read '%s': %s", name,
-                                   strerror(errno));
+            rc = signet_error__set(ctx, SIGNET_EIO, "cannot read '%s': %s", name, strerror(errno));
             goto out;
         }
         if (n == 0)
@@ -154,8 +153,7 @@ digest_op_ctx(signet_ctx *ctx, const signet_key *key, int for_signing)
     ok = for_signing ? EVP_PKEY_sign_init(pctx) : EVP_PKEY_verify_init(pctx);
     if (ok <= 0 || EVP_PKEY_CTX_set_signature_md(pctx, digest_for(key->type)) <= 0)
         goto fail;
-    if (key->type == SIGNET_KEY_RSA &&
-        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+    if (key->type == SIGNET_KEY_RSA && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
         goto fail;
     if (key->type == SIGNET_KEY_RSA_PSS) {
         /* Salt as long as the hash when signing (Go's rsa.PSSSaltLengthEqualsHash); any
@@ -202,8 +200,7 @@ out:
 }
 
 static int
-sign_ed25519(signet_buf *out, signet_ctx *ctx, const signet_key *key, const void *data,
-             size_t len)
+sign_ed25519(signet_buf *out, signet_ctx *ctx, const signet_key *key, const void *data, size_t len)
 {
     EVP_MD_CTX *mdctx = EVP_MD_CTX_new();
     size_t sig_len = 64;

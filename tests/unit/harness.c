@@ -40,8 +40,7 @@ harness_read(signet_buf *out, const char *path)
     signet_buf_init(out, 1024 * 1024, 0);
     int rc = signet_file_read(out, harness_ctx, path);
     if (rc != SIGNET_OK)
-        harness_fail(__FILE__, __LINE__, "cannot read %s: %s", path,
-                     signet_ctx_error(harness_ctx));
+        harness_fail(__FILE__, __LINE__, "cannot read %s: %s", path, signet_ctx_error(harness_ctx));
     return rc;
 }
 

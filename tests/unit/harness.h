@@ -15,7 +15,10 @@ struct test_case {
     void (*fn)(void);
 };
 
-#define TEST_CASE(fn) {#fn, fn}
+#define TEST_CASE(fn)                                                                              \
+    {                                                                                              \
+#fn, fn                                                                                    \
+    }
 
 extern int harness_failures_in_case;
 

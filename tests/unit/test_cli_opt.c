@@ -50,7 +50,7 @@ static void
 test_cli_opt__booleans_lists_and_positionals(void)
 {
     const char *argv[] = {"test", "file", "-a", "x=1", "--force=false", "--annotations=y=2",
-                          "--", "-"};
+                          "--",   "-"};
     struct options o;
     const char *pos[2];
     size_t npos;
@@ -70,9 +70,9 @@ static void
 test_cli_opt__usage_errors(void)
 {
     const char *cases[][4] = {
-        {"test", "--bogus", NULL, NULL},        {"test", "--key", NULL, NULL},
-        {"test", "--key", "a", "--key=b"},      {"test", "--force=maybe", NULL, NULL},
-        {"test", "a", "b", "c"},                {"test", "-x", NULL, NULL},
+        {"test", "--bogus", NULL, NULL},   {"test", "--key", NULL, NULL},
+        {"test", "--key", "a", "--key=b"}, {"test", "--force=maybe", NULL, NULL},
+        {"test", "a", "b", "c"},           {"test", "-x", NULL, NULL},
     };
     struct options o;
     const char *pos[2];

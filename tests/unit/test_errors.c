@@ -58,8 +58,7 @@ static void
 test_errors__null_arguments_are_reported(void)
 {
     CHECK_FAIL_WITH(SIGNET_EINVALID, "invalid argument", signet_key_generate(NULL, harness_ctx));
-    CHECK_FAIL_WITH(SIGNET_EINVALID, "invalid argument",
-                    signet_file_read(NULL, harness_ctx, "x"));
+    CHECK_FAIL_WITH(SIGNET_EINVALID, "invalid argument", signet_file_read(NULL, harness_ctx, "x"));
 }
 
 int

@@ -86,8 +86,8 @@ test_file__read_refuses_links_dirs_and_large_files(void)
     CHECK_OK(signet_file_write(harness_ctx, path_in_dir("f"), "0123456789", 10, 0600, 0));
     CHECK(symlink(path_in_dir("f"), path_in_dir("link")) == 0);
     signet_buf_init(&b, 100, 0);
-    CHECK_FAIL_WITH(SIGNET_EIO, "symbolic link", signet_file_read(&b, harness_ctx,
-                                                                  path_in_dir("link")));
+    CHECK_FAIL_WITH(SIGNET_EIO, "symbolic link",
+                    signet_file_read(&b, harness_ctx, path_in_dir("link")));
     CHECK_FAIL_WITH(SIGNET_EIO, "is a directory", signet_file_read(&b, harness_ctx, dir));
     CHECK_FAIL_WITH(SIGNET_ENOTFOUND, "No such file",
                     signet_file_read(&b, harness_ctx, path_in_dir("missing")));

@@ -80,11 +80,11 @@ test_key__sec1_plaintext_is_refused(void)
 {
     signet_key *key = NULL;
 
-    CHECK_FAIL_WITH(SIGNET_EUNSUPPORTED, "not PKCS#8",
-                    signet_key_load(&key, harness_ctx,
-                                    harness_vector(
-                                        "cosign/keys/cosign-pemcosigneckey-sec1-NEGATIVE.key"),
-                                    "hello", 5));
+    CHECK_FAIL_WITH(
+        SIGNET_EUNSUPPORTED, "not PKCS#8",
+        signet_key_load(&key, harness_ctx,
+                        harness_vector("cosign/keys/cosign-pemcosigneckey-sec1-NEGATIVE.key"),
+                        "hello", 5));
     CHECK(key == NULL);
 }
 
@@ -96,8 +96,8 @@ test_key__wrong_password_is_reported(void)
 
     CHECK_FAIL_WITH(SIGNET_EPASSWORD, "incorrect password",
                     signet_key_load(&key, harness_ctx, path, "hellO", 5));
-    CHECK_FAIL_WITH(SIGNET_EPASSWORD, "decrypting '", signet_key_load(&key, harness_ctx, path,
-                                                                      "", 0));
+    CHECK_FAIL_WITH(SIGNET_EPASSWORD, "decrypting '",
+                    signet_key_load(&key, harness_ctx, path, "", 0));
     CHECK(key == NULL);
 }
 
@@ -154,8 +154,7 @@ test_key__encrypted_key_has_cosigns_layout(void)
     signet_buf_init(&b, 1024, 0);
     CHECK_OK(signet_base64__decode(
         &b, harness_ctx,
-        json_string_value(json_object_get(json_object_get(root, "cipher"), "nonce")), 32,
-        "nonce"));
+        json_string_value(json_object_get(json_object_get(root, "cipher"), "nonce")), 32, "nonce"));
     CHECK(b.size == 24);
     signet_buf_dispose(&b);
     /* And it reads back. */
@@ -266,11 +265,11 @@ test_key__malformed_json_is_refused(void)
 
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         signet_buf_init(&pem, 4096, 0);
-        CHECK_OK(signet_pem__encode(&pem, harness_ctx, "ENCRYPTED SIGSTORE PRIVATE KEY",
-                                    bodies[i], strlen(bodies[i])));
-        CHECK_FAIL_WITH(SIGNET_EPARSE, "'k': encrypted key is",
-                        signet_key_decrypt_cosign(&key, harness_ctx, pem.ptr, pem.size, "pw", 2,
-                                                  "k"));
+        CHECK_OK(signet_pem__encode(&pem, harness_ctx, "ENCRYPTED SIGSTORE PRIVATE KEY", bodies[i],
+                                    strlen(bodies[i])));
+        CHECK_FAIL_WITH(
+            SIGNET_EPARSE, "'k': encrypted key is",
+            signet_key_decrypt_cosign(&key, harness_ctx, pem.ptr, pem.size, "pw", 2, "k"));
         CHECK(key == NULL);
         signet_buf_dispose(&pem);
     }
@@ -345,8 +344,9 @@ test_key__import_refuses_weak_and_unknown_keys(void)
         signet_buf_dispose(&pem);
         EVP_PKEY_free(pkey);
     }
-    CHECK_FAIL_WITH(SIGNET_EUNSUPPORTED, "unsupported private key PEM type 'PUBLIC KEY'",
-                    parse_private("-----BEGIN PUBLIC KEY-----\naGVsbG8=\n-----END PUBLIC KEY-----\n"));
+    CHECK_FAIL_WITH(
+        SIGNET_EUNSUPPORTED, "unsupported private key PEM type 'PUBLIC KEY'",
+        parse_private("-----BEGIN PUBLIC KEY-----\naGVsbG8=\n-----END PUBLIC KEY-----\n"));
     CHECK_FAIL_WITH(SIGNET_EPARSE, "'k': malformed EC PRIVATE KEY",
                     parse_private("-----BEGIN EC PRIVATE KEY-----\naGVsbG8=\n"
                                   "-----END EC PRIVATE KEY-----\n"));
@@ -418,7 +418,8 @@ test_key__bad_public_keys_are_refused(void)
 {
     signet_key *key = NULL;
     const char *cert = "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n";
-    const char *trunc = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYI\n-----END PUBLIC KEY-----\n";
+    const char *trunc =
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYI\n-----END PUBLIC KEY-----\n";
 
     CHECK_FAIL_WITH(SIGNET_EUNSUPPORTED, "are you passing the correct public key?",
                     signet_key_parse_public(&key, harness_ctx, cert, strlen(cert), "c.pem"));

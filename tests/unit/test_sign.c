@@ -29,23 +29,23 @@ test_sign__round_trip_and_tampering_for_every_key_type(void)
         if (key == NULL || other == NULL)
             continue;
         sign_message(&sig, key);
-        CHECK_OK(signet_verify_data(harness_ctx, key, sig.ptr, sig.size, message,
-                                    sizeof(message) - 1));
+        CHECK_OK(
+            signet_verify_data(harness_ctx, key, sig.ptr, sig.size, message, sizeof(message) - 1));
         memcpy(changed, message, sizeof(message));
         changed[5] ^= 1;
-        CHECK_FAIL_WITH(SIGNET_EVERIFY, "does not verify with this",
-                        signet_verify_data(harness_ctx, key, sig.ptr, sig.size, changed,
-                                           sizeof(message) - 1));
+        CHECK_FAIL_WITH(
+            SIGNET_EVERIFY, "does not verify with this",
+            signet_verify_data(harness_ctx, key, sig.ptr, sig.size, changed, sizeof(message) - 1));
         CHECK_FAIL_WITH(SIGNET_EVERIFY, "does not verify",
                         signet_verify_data(harness_ctx, other, sig.ptr, sig.size, message,
                                            sizeof(message) - 1));
         sig.ptr[sig.size / 2] ^= 0x40;
-        CHECK_FAIL_WITH(SIGNET_EVERIFY, "invalid signature",
-                        signet_verify_data(harness_ctx, key, sig.ptr, sig.size, message,
-                                           sizeof(message) - 1));
-        CHECK_FAIL_WITH(SIGNET_EVERIFY, "invalid signature",
-                        signet_verify_data(harness_ctx, key, sig.ptr, 0, message,
-                                           sizeof(message) - 1));
+        CHECK_FAIL_WITH(
+            SIGNET_EVERIFY, "invalid signature",
+            signet_verify_data(harness_ctx, key, sig.ptr, sig.size, message, sizeof(message) - 1));
+        CHECK_FAIL_WITH(
+            SIGNET_EVERIFY, "invalid signature",
+            signet_verify_data(harness_ctx, key, sig.ptr, 0, message, sizeof(message) - 1));
         signet_buf_dispose(&sig);
         signet_key_free(other);
         signet_key_free(key);
@@ -107,9 +107,9 @@ test_sign__ecdsa_raw_r_s_verifies(void)
     CHECK(BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) == 32);
     CHECK_OK(signet_verify_data(harness_ctx, key, raw, sizeof(raw), message, sizeof(message) - 1));
     raw[63] ^= 1;
-    CHECK_FAIL_WITH(SIGNET_EVERIFY, "invalid signature",
-                    signet_verify_data(harness_ctx, key, raw, sizeof(raw), message,
-                                       sizeof(message) - 1));
+    CHECK_FAIL_WITH(
+        SIGNET_EVERIFY, "invalid signature",
+        signet_verify_data(harness_ctx, key, raw, sizeof(raw), message, sizeof(message) - 1));
     ECDSA_SIG_free(es);
     signet_buf_dispose(&sig);
     signet_key_free(key);
@@ -174,8 +174,8 @@ test_sign__pipes_sign(void)
         signet_buf_init(&sig, SIGNET_SIGNATURE_MAX, 0);
         CHECK_OK(signet_sign_fd(&sig, harness_ctx, key, p[0], "pipe"));
         close(p[0]);
-        CHECK_OK(signet_verify_data(harness_ctx, key, sig.ptr, sig.size, message,
-                                    sizeof(message) - 1));
+        CHECK_OK(
+            signet_verify_data(harness_ctx, key, sig.ptr, sig.size, message, sizeof(message) - 1));
         signet_buf_dispose(&sig);
         signet_key_free(key);
     }
@@ -220,12 +220,12 @@ test_sign__vectors_verify(void)
         signet_buf_init(&sig, SIGNET_SIGNATURE_MAX, 0);
         CHECK_OK(signet_signature_decode(&sig, harness_ctx, text.ptr, text.size));
         if (key != NULL && payload.ptr != NULL) {
-            CHECK_OK(signet_verify_data(harness_ctx, key, sig.ptr, sig.size, payload.ptr,
-                                        payload.size));
+            CHECK_OK(
+                signet_verify_data(harness_ctx, key, sig.ptr, sig.size, payload.ptr, payload.size));
             payload.ptr[payload.size / 2] ^= 1;
-            CHECK_FAIL_WITH(SIGNET_EVERIFY, "does not verify",
-                            signet_verify_data(harness_ctx, key, sig.ptr, sig.size, payload.ptr,
-                                               payload.size));
+            CHECK_FAIL_WITH(
+                SIGNET_EVERIFY, "does not verify",
+                signet_verify_data(harness_ctx, key, sig.ptr, sig.size, payload.ptr, payload.size));
         }
         signet_key_free(key);
         signet_buf_dispose(&payload);

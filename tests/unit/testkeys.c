@@ -21,8 +21,7 @@ testkeys_openssl(const char *what)
             EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) <= 0 || EVP_PKEY_keygen(ctx, &pkey) <= 0)
             pkey = NULL;
         EVP_PKEY_CTX_free(ctx);
-    }
-    else if (strcmp(what, "ED25519") == 0)
+    } else if (strcmp(what, "ED25519") == 0)
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     if (pkey == NULL)
         harness_fail(__FILE__, __LINE__, "openssl cannot make a %s key", what);
