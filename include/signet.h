@@ -12,5 +12,6 @@
 #include "signet/key.h"
 #include "signet/sign.h"
 #include "signet/file.h"
+#include "signet/reference.h"
 
 #endif
