@@ -35,7 +35,8 @@ SIGNET_EXTERN(int) signet_key_generate(signet_key **out, signet_ctx *ctx);
 
 /**
  * Decrypt a cosign encrypted private key PEM (label ENCRYPTED SIGSTORE PRIVATE KEY or
- * ENCRYPTED COSIGN PRIVATE KEY; scrypt N 32768 or 65536 with r=8, p=1; nacl/secretbox;
+ * ENCRYPTED COSIGN PRIVATE KEY; scrypt N 32768, 65536 or 131072 with r=8, p=1 (the values
+ * go-securesystemslib accepts); nacl/secretbox;
  * PKCS#8 plaintext).
  *
  * @param[out] out the key; release with signet_key_free().

@@ -19,7 +19,7 @@ static const struct cli_opt opts[] = {
     {"force", 'f', CLI_OPT_BOOL, offsetof(struct options, force), NULL,
      "replace existing key files"},
     {"kms", 0, CLI_OPT_STRING, offsetof(struct options, kms), "URI",
-     "accepted for cosign compatibility; key management services are not supported"},
+     "key management services are not supported: giving it is an error"},
 };
 
 const struct cli_command cmd_generate_key_pair_help = {
@@ -41,7 +41,8 @@ cmd_generate_key_pair(int argc, char **argv)
     int rc, lib_rc;
 
     CLI_PARSE_OR_RETURN(cmd_generate_key_pair_help, &o, argc, argv, pos, &npos);
-    (void)pos;
+    if (npos != 0)
+        return cli_usage_error(&cmd_generate_key_pair_help, "unexpected argument '%s'", pos[0]);
     if (o.kms != NULL)
         return cli_error("key management services are not supported (--kms '%s')", o.kms);
     if (o.prefix[0] == '\0')

@@ -44,6 +44,8 @@ cmd_import_key_pair(int argc, char **argv)
     int rc, lib_rc;
 
     CLI_PARSE_OR_RETURN(cmd_import_key_pair_help, &o, argc, argv, pos, &npos);
+    if (npos != 0)
+        return cli_usage_error(&cmd_import_key_pair_help, "unexpected argument '%s'", pos[0]);
     if (o.key == NULL)
         return cli_usage_error(&cmd_import_key_pair_help, "--key is required");
     if (o.prefix[0] == '\0')

@@ -40,6 +40,8 @@ cmd_public_key(int argc, char **argv)
     int rc, lib_rc, overwrite = 0;
 
     CLI_PARSE_OR_RETURN(cmd_public_key_help, &o, argc, argv, pos, &npos);
+    if (npos != 0)
+        return cli_usage_error(&cmd_public_key_help, "unexpected argument '%s'", pos[0]);
     if (o.key == NULL)
         return cli_usage_error(&cmd_public_key_help, "--key is required");
     if (o.outfile != NULL && (rc = cli_may_write(o.outfile, o.force, &overwrite)) != CLI_EXIT_OK)

@@ -26,7 +26,7 @@ static const struct cli_opt opts[] = {
     {"output-file", 0, CLI_OPT_STRING, offsetof(struct options, output_file), "FILE",
      "the same as --output-signature (older cosign spelling)"},
     {"b64", 0, CLI_OPT_BOOL, offsetof(struct options, b64), NULL,
-     "base64-encode the signature (default true; --b64=false writes raw DER)"},
+     "base64-encode the signature (default true; --b64=false writes the raw bytes)"},
     {"tlog-upload", 0, CLI_OPT_BOOL, offsetof(struct options, tlog_upload), NULL,
      "upload to a transparency log (signet has none: set it to false to say so)"},
     {"yes", 'y', CLI_OPT_BOOL, offsetof(struct options, yes), NULL,
@@ -35,7 +35,7 @@ static const struct cli_opt opts[] = {
 
 const struct cli_command cmd_sign_blob_help = {
     "sign-blob", "--key FILE [options] BLOB",
-    "Sign a file (or standard input, given as -) and print the base64 signature.",
+    "Sign a file (or standard input, given as -) and print its signature.",
     "The file is hashed as it is read, so any size signs in constant memory (Ed25519 keys need\n"
     "the whole message: files are mapped, other streams are limited to 256 MiB).",
     CLI_OPTS(opts)};

@@ -28,7 +28,7 @@ static const struct cli_opt opts[] = {
 
 const struct cli_command cmd_verify_blob_help = {
     "verify-blob", "--key FILE --signature SIG [options] BLOB",
-    "Verify a file's signature (base64 or raw DER) with a public key.",
+    "Verify a file's signature (base64 or raw bytes) with a public key.",
     "Prints \"Verified OK\" on standard error and exits 0 when the signature verifies; exits 1\n"
     "when it does not.",
     CLI_OPTS(opts)};

@@ -29,6 +29,8 @@ cmd_version(int argc, char **argv)
     size_t npos;
 
     CLI_PARSE_OR_RETURN(cmd_version_help, &o, argc, argv, pos, &npos);
+    if (npos != 0)
+        return cli_usage_error(&cmd_version_help, "unexpected argument '%s'", pos[0]);
     if (strcmp(o.output, "json") == 0)
         printf("{\"version\":\"%s\",\"libraries\":\"%s\"}\n", signet_version(),
                signet_version_libraries());

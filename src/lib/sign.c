@@ -251,10 +251,23 @@ out:
     return rc;
 }
 
+/* Strict DER: parses completely and re-encodes to the same bytes. */
 static int
-is_der_sequence(const unsigned char *sig, size_t len)
+is_ecdsa_der(const unsigned char *sig, size_t len)
 {
-    return len >= 8 && sig[0] == 0x30;
+    const unsigned char *p = sig;
+    unsigned char *again = NULL;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
+    int ok = 0;
+
+    if (es != NULL && p == sig + len) {
+        int again_len = i2d_ECDSA_SIG(es, &again);
+        ok = again_len == (int)len && memcmp(again, sig, len) == 0;
+    }
+    OPENSSL_free(again);
+    ECDSA_SIG_free(es);
+    ERR_clear_error();
+    return ok;
 }
 
 static int
@@ -275,7 +288,7 @@ verify_digest(signet_ctx *ctx, const signet_key *key, const unsigned char *sig, 
     int rc, ok;
 
     signet_buf_init(&der, 256, 0);
-    if (key->type <= SIGNET_KEY_ECDSA_P521 && !is_der_sequence(sig, sig_len) &&
+    if (key->type <= SIGNET_KEY_ECDSA_P521 && !is_ecdsa_der(sig, sig_len) &&
         ecdsa_raw_to_der(&der, key, sig, sig_len) == 0) {
         sig = (const unsigned char *)der.ptr;
         sig_len = der.size;

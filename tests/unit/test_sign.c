@@ -115,6 +115,35 @@ test_sign__ecdsa_raw_r_s_verifies(void)
     signet_key_free(key);
 }
 
+/* A raw r||s whose first byte is 0x30 (DER's SEQUENCE tag) is still raw. */
+static void
+test_sign__ecdsa_raw_starting_like_der_verifies(void)
+{
+    signet_key *key = testkeys_signet("P-256");
+    unsigned char raw[64];
+    int found = 0;
+
+    for (int i = 0; i < 20000 && !found && key != NULL; i++) {
+        signet_buf sig = SIGNET_BUF_INIT;
+        const unsigned char *p;
+        ECDSA_SIG *es;
+
+        sign_message(&sig, key);
+        p = (const unsigned char *)sig.ptr;
+        es = d2i_ECDSA_SIG(NULL, &p, (long)sig.size);
+        if (es != NULL && BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) == 32 &&
+            BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) == 32 && raw[0] == 0x30)
+            found = 1;
+        ECDSA_SIG_free(es);
+        signet_buf_dispose(&sig);
+    }
+    CHECK(found);
+    if (found)
+        CHECK_OK(
+            signet_verify_data(harness_ctx, key, raw, sizeof(raw), message, sizeof(message) - 1));
+    signet_key_free(key);
+}
+
 /* A file bigger than the streaming chunk signs the same as its bytes in memory. */
 static void
 test_sign__streams_match_buffers(void)
@@ -282,6 +311,7 @@ main(void)
         TEST_CASE(test_sign__round_trip_and_tampering_for_every_key_type),
         TEST_CASE(test_sign__hash_and_padding_are_cosigns),
         TEST_CASE(test_sign__ecdsa_raw_r_s_verifies),
+        TEST_CASE(test_sign__ecdsa_raw_starting_like_der_verifies),
         TEST_CASE(test_sign__streams_match_buffers),
         TEST_CASE(test_sign__pipes_sign),
         TEST_CASE(test_sign__public_key_cannot_sign),
