@@ -13,5 +13,7 @@
 #include "signet/sign.h"
 #include "signet/file.h"
 #include "signet/reference.h"
+#include "signet/registry.h"
+#include "signet/cosign.h"
 
 #endif

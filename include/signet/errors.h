@@ -25,7 +25,11 @@ enum signet_error_code {
     SIGNET_EVERIFY = -11,     /* checked and rejected: signature does not verify */
     SIGNET_ENOSIG = -12,      /* checked and rejected: no acceptable signature found */
     SIGNET_EPOLICY = -13,     /* checked and rejected: policy denied */
-    SIGNET_ENOTFOUND = -14,   /* a named file, key or object does not exist */
+    SIGNET_ENOTFOUND = -14,   /* a named file, key, image or object does not exist */
+    SIGNET_ENET = -15,        /* network failure: unreachable, timed out, truncated reply */
+    SIGNET_EAUTH = -16,       /* authentication needed and refused, or no credentials */
+    SIGNET_EPROTOCOL = -17,   /* a server answered something unexpected or malformed */
+    SIGNET_EDIGEST = -18,     /* fetched content does not match its digest */
 };
 
 /** Short generic description of an error code. Static storage; never NULL. */

@@ -21,6 +21,12 @@ CLI_DECLARE(public_key);
 CLI_DECLARE(sign_blob);
 CLI_DECLARE(verify_blob);
 CLI_DECLARE(version);
+CLI_DECLARE(sign);
+CLI_DECLARE(verify);
+CLI_DECLARE(triangulate);
+CLI_DECLARE(tree);
+CLI_DECLARE(download);
+CLI_DECLARE(clean);
 
 /* Parse options for a command; on help or usage error returns from the command. */
 #define CLI_PARSE_OR_RETURN(help, target, argc, argv, pos, npos)                                   \

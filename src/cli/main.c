@@ -14,6 +14,12 @@ static const struct cli_cmd cmds[] = {
     {&cmd_public_key_help, cmd_public_key},
     {&cmd_sign_blob_help, cmd_sign_blob},
     {&cmd_verify_blob_help, cmd_verify_blob},
+    {&cmd_sign_help, cmd_sign},
+    {&cmd_verify_help, cmd_verify},
+    {&cmd_triangulate_help, cmd_triangulate},
+    {&cmd_tree_help, cmd_tree},
+    {&cmd_download_help, cmd_download},
+    {&cmd_clean_help, cmd_clean},
     {&cmd_version_help, cmd_version},
 };
 

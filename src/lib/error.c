@@ -42,6 +42,14 @@ signet_strerror(int code)
         return "denied by policy";
     case SIGNET_ENOTFOUND:
         return "not found";
+    case SIGNET_ENET:
+        return "network failure";
+    case SIGNET_EAUTH:
+        return "authentication failed";
+    case SIGNET_EPROTOCOL:
+        return "unexpected reply from a server";
+    case SIGNET_EDIGEST:
+        return "content does not match its digest";
     }
     return "unknown error code";
 }

@@ -57,7 +57,8 @@ component_is_valid(const char *s, size_t len)
                 i++;
         else
             return 0;
-        if (i == start || i >= len || !(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i])))
+        if (i == start || i >= len ||
+            !(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i])))
             return 0;
     }
     return 1;
@@ -143,10 +144,11 @@ signet_reference_parse(signet_reference *out, signet_ctx *ctx, const char *text)
     name_end = at ? at : text + strlen(text);
     if (at != NULL) {
         if (!signet_digest_is_valid(at + 1))
-            return signet_error__set(ctx, SIGNET_EPARSE,
-                                     "invalid reference '%.100s': the digest must be sha256: and 64 "
-                                     "lowercase hex digits",
-                                     text);
+            return signet_error__set(
+                ctx, SIGNET_EPARSE,
+                "invalid reference '%.100s': the digest must be sha256: and 64 "
+                "lowercase hex digits",
+                text);
         copy_field(out->digest, sizeof(out->digest), at + 1, strlen(at + 1));
     }
     name_len = (size_t)(name_end - text);
@@ -183,7 +185,8 @@ signet_reference_parse(signet_reference *out, signet_ctx *ctx, const char *text)
     if (colon != NULL) {
         size_t tag_len = (size_t)(name_end - colon - 1);
         if (!tag_is_valid(colon + 1, tag_len))
-            return signet_error__set(ctx, SIGNET_EPARSE, "invalid reference '%.100s': bad tag", text);
+            return signet_error__set(ctx, SIGNET_EPARSE, "invalid reference '%.100s': bad tag",
+                                     text);
         copy_field(out->tag, sizeof(out->tag), colon + 1, tag_len);
         path_len = (size_t)(colon - path);
     } else if (out->digest[0] == '\0') {
@@ -204,8 +207,8 @@ signet_reference_parse(signet_reference *out, signet_ctx *ctx, const char *text)
         p = end + 1;
     }
     if (snprintf(out->repository, sizeof(out->repository), "%s%.*s",
-                 docker_hub && memchr(path, '/', path_len) == NULL ? "library/" : "",
-                 (int)path_len, path) >= (int)sizeof(out->repository) ||
+                 docker_hub && memchr(path, '/', path_len) == NULL ? "library/" : "", (int)path_len,
+                 path) >= (int)sizeof(out->repository) ||
         strlen(out->registry) + 1 + strlen(out->repository) > SIGNET_REFERENCE_NAME_MAX)
         return signet_error__set(ctx, SIGNET_EPARSE, "invalid reference '%.100s': name too long",
                                  text);

@@ -1,0 +1,72 @@
+/*
+ * signet clean: remove an image's signatures, attestations or SBOMs from the registry.
+ */
+#include "cmd.h"
+#include "error.h"
+#include "registry_flags.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct options {
+    const char *type;
+    int force;
+    struct cli_registry_flags reg;
+};
+
+static const struct cli_opt opts[] = {
+    {"type", 0, CLI_OPT_STRING, offsetof(struct options, type), "TYPE",
+     "signature, attestation, sbom or all (default all)"},
+    {"force", 'f', CLI_OPT_BOOL, offsetof(struct options, force), NULL,
+     "do not ask for confirmation"},
+    CLI_REGISTRY_OPTS(struct options, reg),
+};
+
+const struct cli_command cmd_clean_help = {
+    "clean", "[options] IMAGE",
+    "Delete an image's signatures, attestations and SBOMs from the registry.",
+    "Asks for confirmation on a terminal unless --force is given; refuses without a terminal.",
+    CLI_OPTS(opts)};
+
+int
+cmd_clean(int argc, char **argv)
+{
+    struct options o = {"all", 0, {0, 0, NULL, NULL, NULL}};
+    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
+    signet_reference ref;
+    const char *pos[1];
+    char answer[16];
+    size_t npos;
+    signet_ctx *ctx = NULL;
+    signet_registry *reg = NULL;
+    int rc, lib_rc;
+
+    CLI_PARSE_OR_RETURN(cmd_clean_help, &o, argc, argv, pos, &npos);
+    if (npos != 1)
+        return cli_usage_error(&cmd_clean_help, "exactly one image is required");
+    if (!o.force) {
+        if (!isatty(STDIN_FILENO))
+            return cli_error("refusing to delete %s without --force (no terminal to ask)", o.type);
+        fprintf(stderr, "WARNING: this will remove all %s of the image. Are you sure? [y/N] ",
+                strcmp(o.type, "all") == 0 ? "signatures, attestations and SBOMs" : o.type);
+        if (fgets(answer, sizeof(answer), stdin) == NULL ||
+            (strcmp(answer, "y\n") != 0 && strcmp(answer, "Y\n") != 0))
+            return cli_error("user declined the prompt");
+    }
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return cli_error("out of memory");
+    if ((rc = cli_parse_image(&ref, ctx, pos[0])) != CLI_EXIT_OK ||
+        (rc = cli_registry_open(&reg, ctx, &o.reg, &copts)) != CLI_EXIT_OK)
+        goto out;
+    if ((lib_rc = signet_cosign_clean(ctx, reg, &ref, o.type, &copts)) != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    fprintf(stderr, "Removed %s of %s\n", o.type, pos[0]);
+out:
+    signet_registry_free(reg);
+    signet_ctx_free(ctx);
+    return rc;
+}

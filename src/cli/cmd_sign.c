@@ -1,0 +1,100 @@
+/*
+ * signet sign: sign container images in a registry, as cosign sign --key does (.sig tag).
+ */
+#include "cmd.h"
+#include "error.h"
+#include "keyfiles.h"
+#include "registry_flags.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define IMAGES_MAX 1024
+
+struct options {
+    const char *key;
+    struct cli_list annotations;
+    int recursive;
+    int tlog_upload;
+    int yes;
+    struct cli_registry_flags reg;
+};
+
+static const struct cli_opt opts[] = {
+    {"key", 'k', CLI_OPT_STRING, offsetof(struct options, key), "FILE",
+     "encrypted private key (cosign format)"},
+    {"annotations", 'a', CLI_OPT_LIST, offsetof(struct options, annotations), "KEY=VALUE",
+     "extra key=value to sign into the payload (repeatable)"},
+    {"recursive", 'r', CLI_OPT_BOOL, offsetof(struct options, recursive), NULL,
+     "for an index, also sign every manifest it lists"},
+    {"tlog-upload", 0, CLI_OPT_BOOL, offsetof(struct options, tlog_upload), NULL,
+     "upload to a transparency log (signet has none: set it to false to say so)"},
+    {"yes", 'y', CLI_OPT_BOOL, offsetof(struct options, yes), NULL,
+     "skip confirmation prompts (accepted for cosign compatibility)"},
+    CLI_REGISTRY_OPTS(struct options, reg),
+};
+
+const struct cli_command cmd_sign_help = {
+    "sign", "--key FILE [options] IMAGE...",
+    "Sign container images and store the signatures in the registry, as cosign does.",
+    "A tag is resolved to its digest, and the digest is what is signed. The signature is added\n"
+    "to the image's sha256-<hex>.sig manifest; signatures already there are kept, and a\n"
+    "signature is read back until it is certain that no concurrent signer replaced it.\n"
+    "Set COSIGN_DOCKER_MEDIA_TYPES=1 to write Docker media types instead of OCI ones.",
+    CLI_OPTS(opts)};
+
+int
+cmd_sign(int argc, char **argv)
+{
+    struct options o = {NULL, {{0}, 0}, 0, 1, 0, {0, 0, NULL, NULL, NULL}};
+    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
+    const char *pos[IMAGES_MAX];
+    const char *docker_types = getenv("COSIGN_DOCKER_MEDIA_TYPES");
+    size_t npos;
+    signet_ctx *ctx = NULL;
+    signet_key *key = NULL;
+    signet_registry *reg = NULL;
+    int rc, lib_rc;
+
+    CLI_PARSE_OR_RETURN(cmd_sign_help, &o, argc, argv, pos, &npos);
+    if (o.key == NULL)
+        return cli_usage_error(&cmd_sign_help, "--key is required");
+    if (npos == 0)
+        return cli_usage_error(&cmd_sign_help, "at least one image is required");
+    if (o.tlog_upload)
+        cli_warn("signet has no transparency log: signing without one "
+                 "(pass --tlog-upload=false to silence this)");
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return cli_error("out of memory");
+    copts.annotations = o.annotations.items;
+    copts.annotations_count = o.annotations.count;
+    copts.recursive = o.recursive;
+    copts.docker_media_types =
+        docker_types != NULL && docker_types[0] != '\0' && docker_types[0] != '0';
+    copts.on_event = cli_print_event;
+    if ((rc = cli_registry_open(&reg, ctx, &o.reg, &copts)) != CLI_EXIT_OK ||
+        (rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
+        goto out;
+    for (size_t i = 0; i < npos; i++) {
+        signet_reference ref;
+        if ((rc = cli_parse_image(&ref, ctx, pos[i])) != CLI_EXIT_OK)
+            goto out;
+        if (ref.digest[0] == '\0')
+            fprintf(stderr,
+                    "WARNING: Image reference %s uses a tag, not a digest, to identify the image "
+                    "to sign.\n    This can lead you to sign a different image than the intended "
+                    "one. Please use a\n    digest (example.com/ubuntu@sha256:abc123...) rather "
+                    "than tag\n    (example.com/ubuntu:latest) for the input to cosign.\n",
+                    pos[i]);
+        if ((lib_rc = signet_cosign_sign(ctx, reg, key, &ref, &copts)) != SIGNET_OK) {
+            rc = cli_fail(ctx, lib_rc);
+            goto out;
+        }
+    }
+out:
+    signet_registry_free(reg);
+    signet_key_free(key);
+    signet_ctx_free(ctx);
+    return rc;
+}

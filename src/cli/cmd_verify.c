@@ -1,0 +1,236 @@
+/*
+ * signet verify: check images' signatures with a public key, as cosign verify --key does.
+ * Many images are verified in parallel, each worker with its own registry connections.
+ */
+#include "cmd.h"
+#include "error.h"
+#include "registry_flags.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMAGES_MAX  4096
+#define WORKERS_MAX 64
+
+struct options {
+    const char *key;
+    struct cli_list annotations;
+    const char *output;
+    const char *platform;
+    const char *max_workers;
+    int check_claims;
+    int insecure_ignore_tlog;
+    struct cli_registry_flags reg;
+};
+
+static const struct cli_opt opts[] = {
+    {"key", 'k', CLI_OPT_STRING, offsetof(struct options, key), "FILE",
+     "public key (PEM PUBLIC KEY or RSA PUBLIC KEY)"},
+    {"annotations", 'a', CLI_OPT_LIST, offsetof(struct options, annotations), "KEY=VALUE",
+     "require this key=value in the signed payload (repeatable)"},
+    {"output", 'o', CLI_OPT_STRING, offsetof(struct options, output), "FORMAT",
+     "json (default): one JSON array of payloads per image; text: one payload per line"},
+    {"platform", 0, CLI_OPT_STRING, offsetof(struct options, platform), "OS/ARCH",
+     "for an index, verify the manifest of this platform (e.g. linux/amd64)"},
+    {"max-workers", 0, CLI_OPT_STRING, offsetof(struct options, max_workers), "N",
+     "images verified at once (default 10)"},
+    {"check-claims", 0, CLI_OPT_BOOL, offsetof(struct options, check_claims), NULL,
+     "check the signed claims (always on: --check-claims=false is refused)"},
+    {"insecure-ignore-tlog", 0, CLI_OPT_BOOL, offsetof(struct options, insecure_ignore_tlog), NULL,
+     "do not look for signatures in a transparency log (signet never does)"},
+    CLI_REGISTRY_OPTS(struct options, reg),
+};
+
+const struct cli_command cmd_verify_help = {
+    "verify", "--key FILE [options] IMAGE...",
+    "Verify the signatures of container images with a public key, as cosign verify does.",
+    "Every signature in the image's sha256-<hex>.sig manifest is checked: the signature over\n"
+    "the payload, the payload's digest (must be the image's), its docker-reference (must be the\n"
+    "image's repository) and the -a annotations. The checks go to standard error; the verified\n"
+    "payloads go to standard output only when every image verified.",
+    CLI_OPTS(opts)};
+
+struct job {
+    const char *text;
+    signet_reference ref;
+    signet_cosign_verified *verified;
+    int lib_rc;
+    char message[512];
+};
+
+struct pool {
+    struct job *jobs;
+    size_t njobs, next;
+    pthread_mutex_t lock;
+    const signet_key *key;
+    signet_registry_options ropts;
+    signet_cosign_options copts;
+};
+
+static void *
+worker(void *arg)
+{
+    struct pool *p = arg;
+    signet_ctx *ctx = NULL;
+    signet_registry *reg = NULL;
+
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return NULL;
+    for (;;) {
+        struct job *j;
+        pthread_mutex_lock(&p->lock);
+        j = p->next < p->njobs ? &p->jobs[p->next++] : NULL;
+        pthread_mutex_unlock(&p->lock);
+        if (j == NULL)
+            break;
+        signet_ctx_clear_error(ctx);
+        if (reg == NULL && (j->lib_rc = signet_registry_new(&reg, ctx, &p->ropts)) != SIGNET_OK) {
+            snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(ctx));
+            continue;
+        }
+        j->lib_rc = signet_cosign_verify(&j->verified, ctx, reg, p->key, &j->ref, &p->copts);
+        if (j->lib_rc != SIGNET_OK)
+            snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(ctx));
+    }
+    signet_registry_free(reg);
+    signet_ctx_free(ctx);
+    return NULL;
+}
+
+static void
+print_checks(const struct job *j, int annotations)
+{
+    char name[600];
+
+    signet_reference_format(name, sizeof(name), &j->ref);
+    fprintf(stderr,
+            "\nVerification for %s --\n"
+            "The following checks were performed on each of these signatures:\n",
+            name);
+    if (annotations)
+        fprintf(stderr, "  - The specified annotations were verified.\n");
+    fprintf(stderr, "  - The cosign claims were validated\n"
+                    "  - The signatures were verified against the specified public key\n");
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+    struct options o = {NULL, {{0}, 0}, "json", NULL, NULL, 1, 0, {0, 0, NULL, NULL, NULL}};
+    static const char *pos[IMAGES_MAX];
+    pthread_t threads[WORKERS_MAX];
+    struct pool pool;
+    size_t npos, nthreads = 10, started = 0;
+    signet_ctx *ctx = NULL;
+    signet_key *key = NULL;
+    signet_buf json = SIGNET_BUF_INIT;
+    int rc = CLI_EXIT_OK, lib_rc, rejected = 0, failed = 0;
+
+    memset(&pool, 0, sizeof(pool));
+    CLI_PARSE_OR_RETURN(cmd_verify_help, &o, argc, argv, pos, &npos);
+    if (o.key == NULL)
+        return cli_usage_error(&cmd_verify_help, "--key is required");
+    if (npos == 0)
+        return cli_usage_error(&cmd_verify_help, "at least one image is required");
+    if (strcmp(o.output, "json") != 0 && strcmp(o.output, "text") != 0)
+        return cli_usage_error(&cmd_verify_help, "unknown output format '%s' (json, text)",
+                               o.output);
+    if (!o.check_claims)
+        return cli_usage_error(&cmd_verify_help,
+                               "--check-claims=false is refused: unchecked claims verify nothing");
+    if (o.max_workers != NULL) {
+        char *end;
+        long n = strtol(o.max_workers, &end, 10);
+        if (*end != '\0' || n < 1 || n > WORKERS_MAX)
+            return cli_usage_error(&cmd_verify_help, "--max-workers must be 1 to %d", WORKERS_MAX);
+        nthreads = (size_t)n;
+    }
+    if (o.insecure_ignore_tlog)
+        fprintf(stderr, "WARNING: Skipping tlog verification is an insecure practice that lacks "
+                        "transparency and auditability verification for the signature.\n");
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return cli_error("out of memory");
+    pool.copts = (signet_cosign_options)SIGNET_COSIGN_OPTIONS_INIT;
+    pool.copts.annotations = o.annotations.items;
+    pool.copts.annotations_count = o.annotations.count;
+    pool.copts.platform = o.platform;
+    if ((rc = cli_registry_options(&pool.ropts, &o.reg, &pool.copts)) != CLI_EXIT_OK)
+        goto out;
+    if ((lib_rc = signet_key_load(&key, ctx, o.key, NULL, 0)) != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    pool.jobs = calloc(npos, sizeof(*pool.jobs));
+    if (pool.jobs == NULL) {
+        rc = cli_error("out of memory");
+        goto out;
+    }
+    pool.njobs = npos;
+    for (size_t i = 0; i < npos; i++) {
+        pool.jobs[i].text = pos[i];
+        if ((rc = cli_parse_image(&pool.jobs[i].ref, ctx, pos[i])) != CLI_EXIT_OK)
+            goto out;
+    }
+    pool.key = key;
+    pthread_mutex_init(&pool.lock, NULL);
+    if (nthreads > npos)
+        nthreads = npos;
+    for (; started < nthreads; started++)
+        if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
+            break;
+    if (started == 0)
+        worker(&pool);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    pthread_mutex_destroy(&pool.lock);
+
+    for (size_t i = 0; i < npos; i++) {
+        struct job *j = &pool.jobs[i];
+        if (j->lib_rc == SIGNET_OK)
+            continue;
+        fprintf(stderr, "%s: %s\n", cli_program_name,
+                j->message[0] ? j->message : signet_strerror(j->lib_rc));
+        if (signet_error_is_rejection(j->lib_rc))
+            rejected = 1;
+        else
+            failed = 1;
+    }
+    if (failed || rejected) {
+        rc = failed ? CLI_EXIT_FAILED : CLI_EXIT_REJECTED;
+        goto out;
+    }
+    /* Verify, then release: everything verified, so now print. */
+    signet_buf_init(&json, 64u * 1024 * 1024, 0);
+    for (size_t i = 0; i < npos; i++) {
+        struct job *j = &pool.jobs[i];
+        print_checks(j, o.annotations.count > 0);
+        if (strcmp(o.output, "text") == 0) {
+            for (size_t k = 0; k < signet_cosign_verified_count(j->verified); k++) {
+                size_t len;
+                const char *p = signet_cosign_verified_payload(j->verified, k, &len);
+                fwrite(p, 1, len, stdout);
+                fputc('\n', stdout);
+            }
+            continue;
+        }
+        json.size = 0;
+        if ((lib_rc = signet_cosign_verified_json(&json, ctx, j->verified)) != SIGNET_OK) {
+            rc = cli_fail(ctx, lib_rc);
+            goto out;
+        }
+        printf("\n%s\n", json.ptr);
+    }
+    if (fflush(stdout) != 0)
+        rc = cli_error("cannot write to standard output");
+out:
+    for (size_t i = 0; pool.jobs != NULL && i < pool.njobs; i++)
+        signet_cosign_verified_free(pool.jobs[i].verified);
+    free(pool.jobs);
+    signet_buf_dispose(&json);
+    signet_key_free(key);
+    signet_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * The registry options shared by every verb that talks to a registry.
+ */
+#ifndef SIGNET_CLI_REGISTRY_FLAGS_H
+#define SIGNET_CLI_REGISTRY_FLAGS_H
+
+#include "opt.h"
+#include "signet.h"
+
+struct cli_registry_flags {
+    int allow_insecure;
+    int allow_http;
+    const char *cacert;
+    const char *timeout;
+    const char *signature_repository;
+};
+
+/* Option table entries for a command whose options struct has `struct cli_registry_flags
+ * field`. */
+#define CLI_REGISTRY_OPTS(type, field)                                                              \
+    {"allow-insecure-registry",                                                                     \
+     0,                                                                                             \
+     CLI_OPT_BOOL,                                                                                  \
+     offsetof(type, field) + offsetof(struct cli_registry_flags, allow_insecure),                   \
+     NULL,                                                                                          \
+     "do not verify registries' TLS certificates (warns; testing only)"},                           \
+        {"allow-http-registry",                                                                     \
+         0,                                                                                         \
+         CLI_OPT_BOOL,                                                                              \
+         offsetof(type, field) + offsetof(struct cli_registry_flags, allow_http),                   \
+         NULL,                                                                                      \
+         "talk plain HTTP to registries (warns; testing only)"},                                    \
+        {"registry-cacert",                                                                         \
+         0,                                                                                         \
+         CLI_OPT_STRING,                                                                            \
+         offsetof(type, field) + offsetof(struct cli_registry_flags, cacert),                       \
+         "FILE",                                                                                    \
+         "trust the CAs in this PEM file for registries"},                                          \
+        {"timeout",      0,                                                                         \
+         CLI_OPT_STRING, offsetof(type, field) + offsetof(struct cli_registry_flags, timeout),      \
+         "DURATION",     "time limit of each registry request, e.g. 30s, 500ms, 2m (default 30s)"}, \
+    {                                                                                               \
+        "signature-repository", 0, CLI_OPT_STRING,                                                  \
+            offsetof(type, field) + offsetof(struct cli_registry_flags, signature_repository),      \
+            "REPO", "keep signatures in REPO instead of beside the image ($COSIGN_REPOSITORY)"      \
+    }
+
+/*
+ * Registry client options for the flags (printing the warnings they call for); also fills the
+ * cosign options' signature repository. Returns an exit status.
+ */
+int cli_registry_options(signet_registry_options *out, const struct cli_registry_flags *flags,
+                         signet_cosign_options *cosign);
+
+/*
+ * Open a registry client for the flags (printing the warnings they call for) and fill the
+ * cosign options' signature repository. Returns an exit status.
+ */
+int cli_registry_open(signet_registry **out, signet_ctx *ctx,
+                      const struct cli_registry_flags *flags, signet_cosign_options *cosign);
+
+/* Parse an image reference, printing why not. Returns an exit status. */
+int cli_parse_image(signet_reference *out, signet_ctx *ctx, const char *text);
+
+/* Print a library event on stderr (signet_cosign_event_cb). */
+void cli_print_event(const char *message, void *payload);
+
+#endif
