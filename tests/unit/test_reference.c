@@ -18,8 +18,7 @@ test_reference__normalises_as_docker_does(void)
         {"localhost/foo", "localhost", "foo", "latest", ""},
         {"localhost:5000/foo/bar:1", "localhost:5000", "foo/bar", "1", ""},
         {"gcr.io/project/image", "gcr.io", "project/image", "latest", ""},
-        {"127.0.0.1:5000/team/app@sha256:" D64, "127.0.0.1:5000", "team/app", "",
-         "sha256:" D64},
+        {"127.0.0.1:5000/team/app@sha256:" D64, "127.0.0.1:5000", "team/app", "", "sha256:" D64},
         {"127.0.0.1:5000/team/app:v1@sha256:" D64, "127.0.0.1:5000", "team/app", "v1",
          "sha256:" D64},
         {"[::1]:5000/x:1", "[::1]:5000", "x", "1", ""},
@@ -33,8 +32,8 @@ test_reference__normalises_as_docker_does(void)
         if (strcmp(ref.registry, cases[i].registry) != 0 ||
             strcmp(ref.repository, cases[i].repository) != 0 ||
             strcmp(ref.tag, cases[i].tag) != 0 || strcmp(ref.digest, cases[i].digest) != 0)
-            harness_fail(__FILE__, __LINE__, "%s -> %s | %s | %s | %s", cases[i].in,
-                         ref.registry, ref.repository, ref.tag, ref.digest);
+            harness_fail(__FILE__, __LINE__, "%s -> %s | %s | %s | %s", cases[i].in, ref.registry,
+                         ref.repository, ref.tag, ref.digest);
     }
 }
 
