@@ -1,9 +1,9 @@
 /*
  * Library set-up and version information.
  */
+#include "curl_api.h"
 #include "internal.h"
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -15,8 +15,6 @@ signet_global_init(void)
 {
     if (sodium_init() < 0)
         return SIGNET_ECRYPTO;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return SIGNET_ENET;
     snprintf(libraries, sizeof(libraries), "%s, libsodium %s", OpenSSL_version(OPENSSL_VERSION),
              sodium_version_string());
     return SIGNET_OK;
@@ -25,7 +23,7 @@ signet_global_init(void)
 void
 signet_global_shutdown(void)
 {
-    curl_global_cleanup();
+    signet_curl__shutdown();
 }
 
 const char *

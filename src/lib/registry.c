@@ -2,9 +2,9 @@
  * The OCI distribution client: requests, authentication round trips, retries, limits and
  * digest checks. One CURL easy handle per client keeps connections alive across requests.
  */
+#include "curl_api.h"
 #include "registry_internal.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <errno.h>
 #include <openssl/sha.h>
@@ -36,6 +36,7 @@ struct token {
 };
 
 struct signet_registry {
+    const struct signet_curl_api *curl_api;
     CURL *curl;
     signet_registry_options opts;
     char *ca_file;
@@ -95,7 +96,11 @@ signet_registry_new(signet_registry **out, signet_ctx *ctx, const signet_registr
     reg->opts = *opts;
     if (reg->opts.timeout_ms <= 0)
         reg->opts.timeout_ms = 30000;
-    reg->curl = curl_easy_init();
+    if ((reg->curl_api = signet_curl__api(ctx)) == NULL) {
+        free(reg);
+        return signet_ctx_error_code(ctx);
+    }
+    reg->curl = reg->curl_api->easy_init();
     reg->ca_file = dup_or_null(opts->ca_file);
     reg->auth_file = dup_or_null(opts->auth_file);
     if (opts->http_registries_count > 0)
@@ -127,7 +132,8 @@ signet_registry_free(signet_registry *reg)
     free(reg->http_registries);
     free(reg->auth_file);
     free(reg->ca_file);
-    curl_easy_cleanup(reg->curl);
+    if (reg->curl != NULL)
+        reg->curl_api->easy_cleanup(reg->curl);
     free(reg);
 }
 
@@ -262,63 +268,64 @@ perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *u
         const char *accept, const char *authorization, const char *content_type, const void *upload,
         size_t upload_len, struct response *resp)
 {
+    const struct signet_curl_api *curl = reg->curl_api;
     struct curl_slist *headers = NULL;
     char ctype[SIGNET_MEDIA_TYPE_MAX + 16];
     CURL *c = reg->curl;
     CURLcode cc;
     int rc = SIGNET_OK;
 
-    curl_easy_reset(c); /* keeps the connection cache */
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "signet/" SIGNET_VERSION);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, method == M_GET ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, reg->opts.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, reg->opts.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    curl->easy_reset(c); /* keeps the connection cache */
+    curl->easy_setopt(c, CURLOPT_URL, url);
+    curl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(c, CURLOPT_USERAGENT, "signet/" SIGNET_VERSION);
+    curl->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(c, CURLOPT_FOLLOWLOCATION, method == M_GET ? 1L : 0L);
+    curl->easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl->easy_setopt(c, CURLOPT_TIMEOUT_MS, reg->opts.timeout_ms);
+    curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, reg->opts.timeout_ms);
+    curl->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl->easy_setopt(c, CURLOPT_HEADERDATA, resp);
+    curl->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl->easy_setopt(c, CURLOPT_WRITEDATA, resp);
     if (reg->opts.ca_file != NULL)
-        curl_easy_setopt(c, CURLOPT_CAINFO, reg->opts.ca_file);
+        curl->easy_setopt(c, CURLOPT_CAINFO, reg->opts.ca_file);
     if (reg->opts.allow_insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+        curl->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    headers = curl_slist_append(headers, "Expect:");
+    headers = curl->slist_append(headers, "Expect:");
     if (accept != NULL)
-        headers = curl_slist_append(headers, accept);
+        headers = curl->slist_append(headers, accept);
     if (authorization != NULL)
-        headers = curl_slist_append(headers, authorization); /* dropped on cross-host redirects */
+        headers = curl->slist_append(headers, authorization); /* dropped on cross-host redirects */
     if (content_type != NULL) {
         snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
-        headers = curl_slist_append(headers, ctype);
+        headers = curl->slist_append(headers, ctype);
     }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl->easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     switch (method) {
     case M_HEAD:
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        curl->easy_setopt(c, CURLOPT_NOBODY, 1L);
         break;
     case M_PUT:
     case M_POST:
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, upload ? upload : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)upload_len);
+        curl->easy_setopt(c, CURLOPT_POSTFIELDS, upload ? upload : "");
+        curl->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)upload_len);
         if (method == M_PUT)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+            curl->easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
         break;
     case M_DELETE:
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+        curl->easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
         break;
     case M_GET:
         break;
     }
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
-    curl_slist_free_all(headers);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    cc = curl->easy_perform(c);
+    curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    curl->slist_free_all(headers);
+    curl->easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     if (cc == CURLE_OK)
         return SIGNET_OK;
     if (resp->overflow)
@@ -332,7 +339,7 @@ perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *u
     case CURLE_SEND_ERROR:
     case CURLE_OPERATION_TIMEDOUT:
         resp->transient = 1;
-        rc = signet_error__set(ctx, SIGNET_ENET, "%.200s: %s", url, curl_easy_strerror(cc));
+        rc = signet_error__set(ctx, SIGNET_ENET, "%.200s: %s", url, curl->easy_strerror(cc));
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
@@ -340,10 +347,10 @@ perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *u
         rc = signet_error__set(ctx, SIGNET_ENET,
                                "TLS certificate of %.200s not trusted: %s (--registry-cacert "
                                "names a CA bundle)",
-                               url, curl_easy_strerror(cc));
+                               url, curl->easy_strerror(cc));
         break;
     default:
-        rc = signet_error__set(ctx, SIGNET_ENET, "%.200s: %s", url, curl_easy_strerror(cc));
+        rc = signet_error__set(ctx, SIGNET_ENET, "%.200s: %s", url, curl->easy_strerror(cc));
     }
     return rc;
 }
@@ -418,8 +425,8 @@ fetch_bearer(char **out, signet_ctx *ctx, signet_registry *reg, const signet_ref
                                  ref->registry);
     snprintf(scope, sizeof(scope), "repository:%s:%s", ref->repository,
              push ? "pull,push" : "pull");
-    service = curl_easy_escape(reg->curl, ch->service, 0);
-    scope_esc = curl_easy_escape(reg->curl, scope, 0);
+    service = reg->curl_api->easy_escape(reg->curl, ch->service, 0);
+    scope_esc = reg->curl_api->easy_escape(reg->curl, scope, 0);
     if (service == NULL || scope_esc == NULL) {
         rc = signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
         goto out;
@@ -474,8 +481,8 @@ out:
         json_decref(root);
     }
     sodium_free(basic);
-    curl_free(scope_esc);
-    curl_free(service);
+    reg->curl_api->free(scope_esc);
+    reg->curl_api->free(service);
     signet_buf_dispose(&resp.scratch);
     signet_buf_dispose(&body);
     return rc;
