@@ -15,8 +15,9 @@ packages=(
     libssl-dev libsodium-dev libcurl4-openssl-dev libjansson-dev
     # man pages from Markdown
     go-md2man
-    # tests: independent implementations and tools
+    # tests: independent implementations and tools, real registry and peers
     openssl python3 python3-cryptography python3-nacl clang-format clang
+    docker-registry skopeo apache2-utils curl ca-certificates
     # benchmarks
     hyperfine time
 )

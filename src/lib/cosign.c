@@ -581,7 +581,8 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
     rc = fetch_attachment(&m, ctx, reg, &att);
     if (rc == SIGNET_ENOTFOUND) {
         signet_ctx_clear_error(ctx);
-        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no signatures found for '%s'", name);
+        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no signatures found for '%s' (%s)", name,
+                               v->image.digest);
         goto out;
     }
     if (rc != SIGNET_OK)
@@ -646,8 +647,8 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
     } else if (hard_rc != SIGNET_OK) {
         rc = signet_error__set(ctx, hard_rc, "%s", signet_ctx_error(&hard));
     } else {
-        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no matching signatures for '%s': %s", name,
-                               reasons[0] ? reasons : "no signature layers");
+        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no matching signatures for '%s' (%s): %s",
+                               name, v->image.digest, reasons[0] ? reasons : "no signature layers");
     }
 out:
     signet_manifest__release(&m);
