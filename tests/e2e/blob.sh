@@ -85,6 +85,9 @@ expect_failure 2 "corrupt\.pub.*(malformed|invalid|cannot parse|corrupt)"
 head -n 2 "$KD/p256.pub" >truncated.pub
 run "$SIGNET" verify-blob --key truncated.pub --signature p256.sig data
 expect_failure 2 "truncated\.pub"
+: >empty.pub
+run "$SIGNET" verify-blob --key empty.pub --signature p256.sig data
+expect_failure 2 "empty\.pub.*(empty|not a PEM|no (valid )?PEM)"
 # The private key where the public one belongs.
 run "$SIGNET" verify-blob --key "$KD/p256.key" --signature p256.sig data
 expect_failure 2 "ENCRYPTED SIGSTORE PRIVATE KEY|public key"

@@ -244,6 +244,9 @@ expect_failure 2 "not PKCS#8"
 # A public key or a plain private key is not a cosign key.
 COSIGN_PASSWORD=hello run "$SIGNET" public-key --key "$KEYS/cosign-pemsigstorekey.DERIVED.pub"
 expect_failure 2 "PUBLIC KEY"
+: >empty.key
+COSIGN_PASSWORD=hello run "$SIGNET" public-key --key empty.key
+expect_failure 2 "empty\.key.*(empty|not a PEM|no (valid )?PEM)"
 COSIGN_PASSWORD=hello run "$SIGNET" public-key --key missing.key
 expect_failure 2 "missing\.key.*(no such file|not found|does not exist)"
 

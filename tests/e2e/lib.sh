@@ -10,6 +10,7 @@
 # "cosign" link), VECTORS (shared test vectors), INTEROP (tests/interop).
 set -u
 
+# shellcheck disable=SC2034 # used by the scripts
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) # tests/e2e, for its helpers
 PY=/usr/bin/python3 # has PyNaCl and cryptography; the python3 first on PATH may not
 _passed=0
