@@ -12,16 +12,19 @@
 #include <string.h>
 #include <time.h>
 
-#define SIMPLESIGNING_MT "application/vnd.dev.cosign.simplesigning.v1+json"
-#define ANN_SIGNATURE    "dev.cosignproject.cosign/signature"
-#define ANN_BUNDLE       "dev.sigstore.cosign/bundle"
-#define PAYLOAD_TYPE     "cosign container image signature"
-#define ZERO_TIME        "0001-01-01T00:00:00Z"
-#define MERGE_ATTEMPTS   40
-#define CONFIRMATIONS    2
-#define SETTLE_MIN_MS    10
-#define SETTLE_MAX_MS    2000
-#define REASONS_MAX      512
+#define SIMPLESIGNING_MT    "application/vnd.dev.cosign.simplesigning.v1+json"
+#define ANN_SIGNATURE       "dev.cosignproject.cosign/signature"
+#define ANN_BUNDLE          "dev.sigstore.cosign/bundle"
+#define PAYLOAD_TYPE        "cosign container image signature"
+#define ZERO_TIME           "0001-01-01T00:00:00Z"
+#define MERGE_ATTEMPTS      40
+#define CONFIRMATIONS       2
+#define SETTLE_MIN_MS       10
+#define SETTLE_CONTENDED_MS 50
+#define CONTENDED_CHECKS    3
+#define WRITE_REFUSALS_MAX  5
+#define SETTLE_MAX_MS       2000
+#define REASONS_MAX         512
 
 static const signet_cosign_options default_options = SIGNET_COSIGN_OPTIONS_INIT;
 
@@ -208,7 +211,7 @@ signet_cosign_attachment(signet_reference *out, signet_ctx *ctx, const signet_re
 
 /* Fetch and parse an attachment manifest; SIGNET_ENOTFOUND when there is none. */
 static int
-fetch_attachment(struct manifest *m, signet_ctx *ctx, signet_registry *reg,
+fetch_attachment(struct manifest *m, char *digest_out, signet_ctx *ctx, signet_registry *reg,
                  const signet_reference *att)
 {
     signet_descriptor desc;
@@ -221,6 +224,8 @@ fetch_attachment(struct manifest *m, signet_ctx *ctx, signet_registry *reg,
     signet_buf_init(&body, SIGNET_MANIFEST_MAX, 0);
     rc = signet_registry_get_manifest(&body, &desc, ctx, reg, att);
     if (rc == SIGNET_OK) {
+        if (digest_out != NULL)
+            snprintf(digest_out, SIGNET_DIGEST_MAX, "%s", desc.digest);
         rc = signet_manifest__parse(m, ctx, body.ptr, body.size, desc.media_type, name);
         if (rc == SIGNET_OK && m->is_index) {
             signet_manifest__release(m);
@@ -287,7 +292,7 @@ signature_config(json_t *layers)
 
 /* Existing layers + ours, config uploaded, manifest stored under the .sig tag. */
 static int
-write_merged(signet_ctx *ctx, signet_registry *reg, const signet_reference *att,
+write_merged(char *written, signet_ctx *ctx, signet_registry *reg, const signet_reference *att,
              const struct manifest *existing, const char *payload_digest, size_t payload_len,
              const char *sig_b64, const signet_cosign_options *opts)
 {
@@ -336,6 +341,7 @@ write_merged(signet_ctx *ctx, signet_registry *reg, const signet_reference *att,
                                   (json_int_t)cfg_text.size, "digest", cfg_digest));
     if ((rc = go_json(&text, ctx, root, 0)) != SIGNET_OK)
         goto out;
+    signet_digest_sha256(written, text.ptr, text.size);
     rc = signet_registry_put_manifest(ctx, reg, att, manifest_mt, text.ptr, text.size);
 out:
     json_decref(cfg);
@@ -371,8 +377,9 @@ sign_digest(signet_ctx *ctx, signet_registry *reg, const signet_key *key,
     signet_buf payload = SIGNET_BUF_INIT, sig = SIGNET_BUF_INIT, sig_b64 = SIGNET_BUF_INIT;
     char payload_digest[SIGNET_DIGEST_MAX], att_name[SIGNET_REFERENCE_NAME_MAX * 2];
     signet_reference att;
+    char written[SIGNET_DIGEST_MAX] = ""; /* digest of the manifest we last stored */
     long settle = SETTLE_MIN_MS;
-    int rc, confirmations = 0;
+    int rc, confirmations = 0, contended = 0, refused = 0;
 
     signet_buf_init(&payload, SIGNET_BLOB_MAX, 0);
     signet_buf_init(&sig, SIGNET_SIGNATURE_MAX, 0);
@@ -389,42 +396,61 @@ sign_digest(signet_ctx *ctx, signet_registry *reg, const signet_key *key,
                                        payload_digest)) != SIGNET_OK)
         goto out;
     /*
-     * Registries have no compare-and-swap on tags, so two signers that read the same
-     * manifest would each write back only their own signature. Read back until ours has been
-     * present in consecutive reads spread over a few read-modify-write times, merging again
-     * whenever it is missing.
+     * Registries have no compare-and-swap on tags: two signers that read the same manifest
+     * would each write back only their own signature. So after writing, wait about twice our
+     * read-modify-write time (a signer that read before our write has written by then), read
+     * back, and merge again if our signature is gone. When the tag changed under us (other
+     * signers are at work), keep checking over a longer, doubling window.
      */
     for (int attempt = 0; attempt < MERGE_ATTEMPTS; attempt++) {
         struct manifest existing;
+        char fetched[SIGNET_DIGEST_MAX] = "";
         long started = now_ms();
+        int present;
 
-        rc = fetch_attachment(&existing, ctx, reg, &att);
+        rc = fetch_attachment(&existing, fetched, ctx, reg, &att);
         if (rc == SIGNET_ENOTFOUND) {
             signet_ctx_clear_error(ctx);
             memset(&existing, 0, sizeof(existing));
         } else if (rc != SIGNET_OK) {
             goto out;
         }
-        if (signature_present(&existing, ctx, key, payload_digest, sig_b64.ptr, &payload)) {
+        present = signature_present(&existing, ctx, key, payload_digest, sig_b64.ptr, &payload);
+        if (written[0] != '\0' && strcmp(fetched, written) != 0)
+            contended = 1;
+        if (present) {
             signet_manifest__release(&existing);
-            if (++confirmations >= CONFIRMATIONS) {
+            /* Already there before we wrote anything: nothing of ours can be lost. */
+            if (written[0] == '\0' || ++confirmations >= (contended ? CONTENDED_CHECKS : 1)) {
                 rc = SIGNET_OK;
                 goto out;
             }
-            pause_ms(settle + (long)randombytes_uniform((uint32_t)settle + 1));
+            pause_ms((settle << confirmations) + (long)randombytes_uniform((uint32_t)settle + 1));
             continue;
         }
         confirmations = 0;
-        rc = write_merged(ctx, reg, &att, &existing, payload_digest, payload.size, sig_b64.ptr,
-                          opts);
+        rc = write_merged(written, ctx, reg, &att, &existing, payload_digest, payload.size,
+                          sig_b64.ptr, opts);
         signet_manifest__release(&existing);
+        /*
+         * A registry may refuse a manifest whose config blob another signer is storing at the
+         * same moment (distribution answers 400 MANIFEST_BLOB_UNKNOWN): read and merge again.
+         */
+        if (rc == SIGNET_EPROTOCOL && refused++ < WRITE_REFUSALS_MAX) {
+            signet_ctx_clear_error(ctx);
+            written[0] = '\0';
+            contended = 1;
+            pause_ms(SETTLE_CONTENDED_MS + (long)randombytes_uniform(SETTLE_CONTENDED_MS));
+            continue;
+        }
         if (rc != SIGNET_OK)
             goto out;
-        settle = 4 * (now_ms() - started);
-        settle = settle < SETTLE_MIN_MS   ? SETTLE_MIN_MS
-                 : settle > SETTLE_MAX_MS ? SETTLE_MAX_MS
-                                          : settle;
-        pause_ms(settle + (long)randombytes_uniform((uint32_t)settle + 1));
+        settle = 2 * (now_ms() - started);
+        if (settle < (contended ? SETTLE_CONTENDED_MS : SETTLE_MIN_MS))
+            settle = contended ? SETTLE_CONTENDED_MS : SETTLE_MIN_MS;
+        if (settle > SETTLE_MAX_MS)
+            settle = SETTLE_MAX_MS;
+        pause_ms(settle + (long)randombytes_uniform((uint32_t)settle / 2 + 1));
     }
     rc = signet_error__set(ctx, SIGNET_ERROR,
                            "signature for %s did not stay in '%s:%s' after %d attempts (other "
@@ -578,7 +604,7 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
     if ((rc = signet_cosign_resolve(&v->image, ctx, reg, image, opts)) != SIGNET_OK ||
         (rc = signet_cosign_attachment(&att, ctx, &v->image, "sig", opts)) != SIGNET_OK)
         goto out;
-    rc = fetch_attachment(&m, ctx, reg, &att);
+    rc = fetch_attachment(&m, NULL, ctx, reg, &att);
     if (rc == SIGNET_ENOTFOUND) {
         signet_ctx_clear_error(ctx);
         rc = signet_error__set(ctx, SIGNET_ENOSIG, "no signatures found for '%s' (%s)", name,
@@ -647,8 +673,8 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
     } else if (hard_rc != SIGNET_OK) {
         rc = signet_error__set(ctx, hard_rc, "%s", signet_ctx_error(&hard));
     } else {
-        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no matching signatures for '%s' (%s): %s",
-                               name, v->image.digest, reasons[0] ? reasons : "no signature layers");
+        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no matching signatures for '%s' (%s): %s", name,
+                               v->image.digest, reasons[0] ? reasons : "no signature layers");
     }
 out:
     signet_manifest__release(&m);
@@ -747,7 +773,7 @@ signet_cosign_tree(signet_buf *out, signet_ctx *ctx, signet_registry *reg,
         if ((rc = signet_cosign_attachment(&att, ctx, &resolved, kinds[k].suffix, opts)) !=
             SIGNET_OK)
             return rc;
-        rc = fetch_attachment(&m, ctx, reg, &att);
+        rc = fetch_attachment(&m, NULL, ctx, reg, &att);
         if (rc == SIGNET_ENOTFOUND) {
             signet_ctx_clear_error(ctx);
             continue;
@@ -796,7 +822,7 @@ signet_cosign_download(signet_buf *out, signet_ctx *ctx, signet_registry *reg,
         (rc = signet_cosign_resolve(&resolved, ctx, reg, image, opts)) != SIGNET_OK ||
         (rc = signet_cosign_attachment(&att, ctx, &resolved, "sig", opts)) != SIGNET_OK)
         return rc;
-    rc = fetch_attachment(&m, ctx, reg, &att);
+    rc = fetch_attachment(&m, NULL, ctx, reg, &att);
     if (rc == SIGNET_ENOTFOUND) {
         signet_ctx_clear_error(ctx);
         return signet_error__set(ctx, SIGNET_ENOSIG, "no signatures associated with '%s'", name);

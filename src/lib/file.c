@@ -47,6 +47,9 @@ signet_file_read(signet_buf *out, signet_ctx *ctx, const char *path)
             goto out;
         }
     }
+    /* An empty file is an empty buffer, not a missing one. */
+    if (out->ptr == NULL && (rc = signet_buf_put(out, "", 0)) != SIGNET_OK)
+        rc = signet_error__set(ctx, rc, "cannot read '%s': %s", path, signet_strerror(rc));
 out:
     /* The chunk may have held secret bytes. */
     explicit_bzero(chunk, sizeof(chunk));
