@@ -4,17 +4,19 @@
 #include "cmd.h"
 #include "error.h"
 #include "keyfiles.h"
+#include "parallel.h"
 #include "registry_flags.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define IMAGES_MAX 1024
+#define IMAGES_MAX 4096
 
 struct options {
     const char *key;
     struct cli_list annotations;
+    const char *max_workers;
     int recursive;
     int tlog_upload;
     int yes;
@@ -26,6 +28,8 @@ static const struct cli_opt opts[] = {
      "encrypted private key (cosign format)"},
     {"annotations", 'a', CLI_OPT_LIST, offsetof(struct options, annotations), "KEY=VALUE",
      "extra key=value to sign into the payload (repeatable)"},
+    {"max-workers", 0, CLI_OPT_STRING, offsetof(struct options, max_workers), "N",
+     "images signed at once (default 4)"},
     {"recursive", 'r', CLI_OPT_BOOL, offsetof(struct options, recursive), NULL,
      "for an index, also sign every manifest it lists"},
     {"tlog-upload", 0, CLI_OPT_BOOL, offsetof(struct options, tlog_upload), NULL,
@@ -44,56 +48,93 @@ const struct cli_command cmd_sign_help = {
     "Set COSIGN_DOCKER_MEDIA_TYPES=1 to write Docker media types instead of OCI ones.",
     CLI_OPTS(opts)};
 
+struct job {
+    signet_reference ref;
+    int lib_rc; /* SIGNET_ERROR until the job ran */
+    char message[512];
+};
+
+struct jobs {
+    struct job *list;
+    const signet_key *key;
+    signet_cosign_options copts;
+};
+
+static void
+sign_one(struct cli_worker *w, size_t index, void *arg)
+{
+    struct jobs *jobs = arg;
+    struct job *j = &jobs->list[index];
+
+    j->lib_rc = signet_cosign_sign(w->ctx, w->reg, jobs->key, &j->ref, &jobs->copts);
+    if (j->lib_rc != SIGNET_OK)
+        snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(w->ctx));
+}
+
 int
 cmd_sign(int argc, char **argv)
 {
-    struct options o = {NULL, {{0}, 0}, 0, 1, 0, {0, 0, NULL, NULL, NULL}};
-    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
-    const char *pos[IMAGES_MAX];
+    struct options o = {NULL, {{0}, 0}, NULL, 0, 1, 0, {0, 0, NULL, NULL, NULL}};
+    struct jobs jobs = {NULL, NULL, SIGNET_COSIGN_OPTIONS_INIT};
+    signet_registry_options ropts;
+    static const char *pos[IMAGES_MAX];
     const char *docker_types = getenv("COSIGN_DOCKER_MEDIA_TYPES");
-    size_t npos;
+    size_t npos, nworkers;
     signet_ctx *ctx = NULL;
     signet_key *key = NULL;
-    signet_registry *reg = NULL;
-    int rc, lib_rc;
+    int rc, failed = 0;
 
     CLI_PARSE_OR_RETURN(cmd_sign_help, &o, argc, argv, pos, &npos);
     if (o.key == NULL)
         return cli_usage_error(&cmd_sign_help, "--key is required");
     if (npos == 0)
         return cli_usage_error(&cmd_sign_help, "at least one image is required");
+    if (cli_parse_workers(&nworkers, o.max_workers, 4) != 0)
+        return cli_usage_error(&cmd_sign_help, "--max-workers must be 1 to %d", CLI_WORKERS_MAX);
     if (o.tlog_upload)
         cli_warn("signet has no transparency log: signing without one "
                  "(pass --tlog-upload=false to silence this)");
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return cli_error("out of memory");
-    copts.annotations = o.annotations.items;
-    copts.annotations_count = o.annotations.count;
-    copts.recursive = o.recursive;
-    copts.docker_media_types =
+    jobs.copts.annotations = o.annotations.items;
+    jobs.copts.annotations_count = o.annotations.count;
+    jobs.copts.recursive = o.recursive;
+    jobs.copts.docker_media_types =
         docker_types != NULL && docker_types[0] != '\0' && docker_types[0] != '0';
-    copts.on_event = cli_print_event;
-    if ((rc = cli_registry_open(&reg, ctx, &o.reg, &copts)) != CLI_EXIT_OK ||
-        (rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
+    jobs.copts.on_event = cli_print_event;
+    jobs.list = calloc(npos, sizeof(*jobs.list));
+    if (jobs.list == NULL) {
+        rc = cli_error("out of memory");
         goto out;
+    }
     for (size_t i = 0; i < npos; i++) {
-        signet_reference ref;
-        if ((rc = cli_parse_image(&ref, ctx, pos[i])) != CLI_EXIT_OK)
+        jobs.list[i].lib_rc = SIGNET_ERROR;
+        snprintf(jobs.list[i].message, sizeof(jobs.list[i].message), "'%s' was not signed", pos[i]);
+        if ((rc = cli_parse_image(&jobs.list[i].ref, ctx, pos[i])) != CLI_EXIT_OK)
             goto out;
-        if (ref.digest[0] == '\0')
+        if (jobs.list[i].ref.digest[0] == '\0')
             fprintf(stderr,
                     "WARNING: Image reference %s uses a tag, not a digest, to identify the image "
                     "to sign.\n    This can lead you to sign a different image than the intended "
                     "one. Please use a\n    digest (example.com/ubuntu@sha256:abc123...) rather "
                     "than tag\n    (example.com/ubuntu:latest) for the input to cosign.\n",
                     pos[i]);
-        if ((lib_rc = signet_cosign_sign(ctx, reg, key, &ref, &copts)) != SIGNET_OK) {
-            rc = cli_fail(ctx, lib_rc);
-            goto out;
-        }
     }
+    if ((rc = cli_registry_options(&ropts, &o.reg, &jobs.copts)) != CLI_EXIT_OK ||
+        (rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
+        goto out;
+    jobs.key = key;
+    if (cli_run_parallel(npos, nworkers, &ropts, sign_one, &jobs) != 0)
+        failed = 1;
+    for (size_t i = 0; i < npos; i++) {
+        if (jobs.list[i].lib_rc == SIGNET_OK)
+            continue;
+        fprintf(stderr, "%s: %s\n", cli_program_name, jobs.list[i].message);
+        failed = 1;
+    }
+    rc = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 out:
-    signet_registry_free(reg);
+    free(jobs.list);
     signet_key_free(key);
     signet_ctx_free(ctx);
     return rc;

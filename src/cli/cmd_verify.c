@@ -4,16 +4,15 @@
  */
 #include "cmd.h"
 #include "error.h"
+#include "parallel.h"
 #include "registry_flags.h"
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IMAGES_MAX  4096
-#define WORKERS_MAX 64
+#define IMAGES_MAX 4096
 
 struct options {
     const char *key;
@@ -54,50 +53,28 @@ const struct cli_command cmd_verify_help = {
     CLI_OPTS(opts)};
 
 struct job {
-    const char *text;
     signet_reference ref;
     signet_cosign_verified *verified;
-    int lib_rc;
+    int lib_rc; /* SIGNET_ERROR until the job ran */
     char message[512];
 };
 
-struct pool {
-    struct job *jobs;
-    size_t njobs, next;
-    pthread_mutex_t lock;
+struct jobs {
+    struct job *list;
     const signet_key *key;
-    signet_registry_options ropts;
     signet_cosign_options copts;
 };
 
-static void *
-worker(void *arg)
+static void
+verify_one(struct cli_worker *w, size_t index, void *arg)
 {
-    struct pool *p = arg;
-    signet_ctx *ctx = NULL;
-    signet_registry *reg = NULL;
+    struct jobs *jobs = arg;
+    struct job *j = &jobs->list[index];
 
-    if (signet_ctx_new(&ctx) != SIGNET_OK)
-        return NULL;
-    for (;;) {
-        struct job *j;
-        pthread_mutex_lock(&p->lock);
-        j = p->next < p->njobs ? &p->jobs[p->next++] : NULL;
-        pthread_mutex_unlock(&p->lock);
-        if (j == NULL)
-            break;
-        signet_ctx_clear_error(ctx);
-        if (reg == NULL && (j->lib_rc = signet_registry_new(&reg, ctx, &p->ropts)) != SIGNET_OK) {
-            snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(ctx));
-            continue;
-        }
-        j->lib_rc = signet_cosign_verify(&j->verified, ctx, reg, p->key, &j->ref, &p->copts);
-        if (j->lib_rc != SIGNET_OK)
-            snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(ctx));
-    }
-    signet_registry_free(reg);
-    signet_ctx_free(ctx);
-    return NULL;
+    j->lib_rc =
+        signet_cosign_verify(&j->verified, w->ctx, w->reg, jobs->key, &j->ref, &jobs->copts);
+    if (j->lib_rc != SIGNET_OK)
+        snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(w->ctx));
 }
 
 static void
@@ -121,15 +98,14 @@ cmd_verify(int argc, char **argv)
 {
     struct options o = {NULL, {{0}, 0}, "json", NULL, NULL, 1, 0, {0, 0, NULL, NULL, NULL}};
     static const char *pos[IMAGES_MAX];
-    pthread_t threads[WORKERS_MAX];
-    struct pool pool;
-    size_t npos, nthreads = 10, started = 0;
+    signet_registry_options ropts;
+    struct jobs jobs = {NULL, NULL, SIGNET_COSIGN_OPTIONS_INIT};
+    size_t npos, nworkers;
     signet_ctx *ctx = NULL;
     signet_key *key = NULL;
     signet_buf json = SIGNET_BUF_INIT;
     int rc = CLI_EXIT_OK, lib_rc, rejected = 0, failed = 0;
 
-    memset(&pool, 0, sizeof(pool));
     CLI_PARSE_OR_RETURN(cmd_verify_help, &o, argc, argv, pos, &npos);
     if (o.key == NULL)
         return cli_usage_error(&cmd_verify_help, "--key is required");
@@ -141,58 +117,42 @@ cmd_verify(int argc, char **argv)
     if (!o.check_claims)
         return cli_usage_error(&cmd_verify_help,
                                "--check-claims=false is refused: unchecked claims verify nothing");
-    if (o.max_workers != NULL) {
-        char *end;
-        long n = strtol(o.max_workers, &end, 10);
-        if (*end != '\0' || n < 1 || n > WORKERS_MAX)
-            return cli_usage_error(&cmd_verify_help, "--max-workers must be 1 to %d", WORKERS_MAX);
-        nthreads = (size_t)n;
-    }
+    if (cli_parse_workers(&nworkers, o.max_workers, 10) != 0)
+        return cli_usage_error(&cmd_verify_help, "--max-workers must be 1 to %d", CLI_WORKERS_MAX);
     if (o.insecure_ignore_tlog)
         fprintf(stderr, "WARNING: Skipping tlog verification is an insecure practice that lacks "
                         "transparency and auditability verification for the signature.\n");
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return cli_error("out of memory");
-    pool.copts = (signet_cosign_options)SIGNET_COSIGN_OPTIONS_INIT;
-    pool.copts.annotations = o.annotations.items;
-    pool.copts.annotations_count = o.annotations.count;
-    pool.copts.platform = o.platform;
-    if ((rc = cli_registry_options(&pool.ropts, &o.reg, &pool.copts)) != CLI_EXIT_OK)
+    jobs.copts.annotations = o.annotations.items;
+    jobs.copts.annotations_count = o.annotations.count;
+    jobs.copts.platform = o.platform;
+    if ((rc = cli_registry_options(&ropts, &o.reg, &jobs.copts)) != CLI_EXIT_OK)
         goto out;
     if ((lib_rc = signet_key_load(&key, ctx, o.key, NULL, 0)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);
         goto out;
     }
-    pool.jobs = calloc(npos, sizeof(*pool.jobs));
-    if (pool.jobs == NULL) {
+    jobs.key = key;
+    jobs.list = calloc(npos, sizeof(*jobs.list));
+    if (jobs.list == NULL) {
         rc = cli_error("out of memory");
         goto out;
     }
-    pool.njobs = npos;
     for (size_t i = 0; i < npos; i++) {
-        pool.jobs[i].text = pos[i];
-        if ((rc = cli_parse_image(&pool.jobs[i].ref, ctx, pos[i])) != CLI_EXIT_OK)
+        jobs.list[i].lib_rc = SIGNET_ERROR;
+        snprintf(jobs.list[i].message, sizeof(jobs.list[i].message), "'%s' was not verified",
+                 pos[i]);
+        if ((rc = cli_parse_image(&jobs.list[i].ref, ctx, pos[i])) != CLI_EXIT_OK)
             goto out;
     }
-    pool.key = key;
-    pthread_mutex_init(&pool.lock, NULL);
-    if (nthreads > npos)
-        nthreads = npos;
-    for (; started < nthreads; started++)
-        if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
-            break;
-    if (started == 0)
-        worker(&pool);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
-    pthread_mutex_destroy(&pool.lock);
-
+    if (cli_run_parallel(npos, nworkers, &ropts, verify_one, &jobs) != 0)
+        failed = 1;
     for (size_t i = 0; i < npos; i++) {
-        struct job *j = &pool.jobs[i];
+        struct job *j = &jobs.list[i];
         if (j->lib_rc == SIGNET_OK)
             continue;
-        fprintf(stderr, "%s: %s\n", cli_program_name,
-                j->message[0] ? j->message : signet_strerror(j->lib_rc));
+        fprintf(stderr, "%s: %s\n", cli_program_name, j->message);
         if (signet_error_is_rejection(j->lib_rc))
             rejected = 1;
         else
@@ -205,7 +165,7 @@ cmd_verify(int argc, char **argv)
     /* Verify, then release: everything verified, so now print. */
     signet_buf_init(&json, 64u * 1024 * 1024, 0);
     for (size_t i = 0; i < npos; i++) {
-        struct job *j = &pool.jobs[i];
+        struct job *j = &jobs.list[i];
         print_checks(j, o.annotations.count > 0);
         if (strcmp(o.output, "text") == 0) {
             for (size_t k = 0; k < signet_cosign_verified_count(j->verified); k++) {
@@ -226,9 +186,9 @@ cmd_verify(int argc, char **argv)
     if (fflush(stdout) != 0)
         rc = cli_error("cannot write to standard output");
 out:
-    for (size_t i = 0; pool.jobs != NULL && i < pool.njobs; i++)
-        signet_cosign_verified_free(pool.jobs[i].verified);
-    free(pool.jobs);
+    for (size_t i = 0; jobs.list != NULL && i < npos; i++)
+        signet_cosign_verified_free(jobs.list[i].verified);
+    free(jobs.list);
     signet_buf_dispose(&json);
     signet_key_free(key);
     signet_ctx_free(ctx);
