@@ -148,6 +148,13 @@ uses_http(const signet_registry *reg, const char *registry)
     return 0;
 }
 
+/* Docker Hub is named index.docker.io in references; its API lives at registry-1.docker.io. */
+static const char *
+api_host(const char *registry)
+{
+    return strcmp(registry, "index.docker.io") == 0 ? "registry-1.docker.io" : registry;
+}
+
 /* Copy a header's value (after "Name:"), trimmed, when the line is that header. */
 static int
 header_value(char *out, size_t size, const char *line, size_t len, const char *name)
@@ -574,7 +581,7 @@ call(signet_ctx *ctx, signet_registry *reg, const signet_reference *ref, int pus
     if (absolute_url != NULL)
         snprintf(url, sizeof(url), "%s", absolute_url);
     else if (snprintf(url, sizeof(url), "%s://%s/v2/%s/%s",
-                      uses_http(reg, ref->registry) ? "http" : "https", ref->registry,
+                      uses_http(reg, ref->registry) ? "http" : "https", api_host(ref->registry),
                       ref->repository, path) >= (int)sizeof(url))
         return signet_error__set(ctx, SIGNET_EINVALID, "URL too long");
     for (;;) {
@@ -768,8 +775,8 @@ signet_registry_put_blob(signet_ctx *ctx, signet_registry *reg, const signet_ref
     }
     if (resp.location[0] == '/')
         snprintf(url, sizeof(url), "%s://%s%s%cdigest=%s",
-                 uses_http(reg, ref->registry) ? "http" : "https", ref->registry, resp.location,
-                 strchr(resp.location, '?') ? '&' : '?', digest);
+                 uses_http(reg, ref->registry) ? "http" : "https", api_host(ref->registry),
+                 resp.location, strchr(resp.location, '?') ? '&' : '?', digest);
     else
         snprintf(url, sizeof(url), "%s%cdigest=%s", resp.location,
                  strchr(resp.location, '?') ? '&' : '?', digest);
