@@ -83,6 +83,13 @@ signet_base64__decode(signet_buf *out, signet_ctx *ctx, const char *text, size_t
 
     if (len % 4 != 0)
         return signet_error__set(ctx, SIGNET_EPARSE, "%s is not valid base64", what);
+    /* libsodium 1.0.18 reads bytes over 0x7f as '/': check the alphabet ourselves. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '='))
+            return signet_error__set(ctx, SIGNET_EPARSE, "%s is not valid base64", what);
+    }
     if ((rc = signet_buf__reserve(out, len / 4 * 3)) != SIGNET_OK)
         return signet_error__set(ctx, rc, "decoding %s: %s", what, signet_strerror(rc));
     if (sodium_base642bin((unsigned char *)out->ptr + out->size, out->asize - out->size - 1, text,

@@ -60,6 +60,9 @@ signet_error_is_rejection(int code)
     return code == SIGNET_EVERIFY || code == SIGNET_ENOSIG || code == SIGNET_EPOLICY;
 }
 
+static int error_vset(signet_ctx *ctx, int code, const char *suffix, const char *fmt, va_list ap)
+    SIGNET_PRINTF(4, 0);
+
 static int
 error_vset(signet_ctx *ctx, int code, const char *suffix, const char *fmt, va_list ap)
 {

@@ -5,8 +5,10 @@
 #include "internal.h"
 
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,58 @@ signet_key_type_name(signet_key_type type)
     return "unknown";
 }
 
+/* Go's x509 (and so cosign) reads only named curves with uncompressed points. */
+static int
+ec_encoded_as_go_reads(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
+{
+    char encoding[32] = "", format[32] = "";
+
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, encoding,
+                                       sizeof(encoding), NULL) &&
+        strcmp(encoding, OSSL_PKEY_EC_ENCODING_GROUP) != 0) {
+        signet_error__set(ctx, SIGNET_EUNSUPPORTED,
+                          "'%s': ECDSA key with explicit curve parameters is not supported (a "
+                          "named curve is)",
+                          name);
+        return 0;
+    }
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, format,
+                                       sizeof(format), NULL) &&
+        strcmp(format, OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 0) {
+        signet_error__set(ctx, SIGNET_EUNSUPPORTED,
+                          "'%s': ECDSA key with a %s point is not supported (uncompressed is)",
+                          name, format);
+        return 0;
+    }
+    ERR_clear_error();
+    return 1;
+}
+
+/*
+ * signet signs RSA-PSS with SHA-256 and a salt as long as the hash: a key whose parameters
+ * forbid that (another hash, a longer minimum salt) could be read but never used. Try it.
+ */
+static int
+pss_usable(signet_ctx *ctx, EVP_PKEY *pkey, int has_private, const char *name)
+{
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    int ok = pctx != NULL &&
+             (has_private ? EVP_PKEY_sign_init(pctx) : EVP_PKEY_verify_init(pctx)) > 0 &&
+             EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) > 0 &&
+             EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+             (!has_private || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0) &&
+             i2d_PUBKEY(pkey, NULL) > 0;
+
+    EVP_PKEY_CTX_free(pctx);
+    ERR_clear_error();
+    if (!ok)
+        signet_error__set(ctx, SIGNET_EUNSUPPORTED,
+                          "'%s': RSA-PSS key whose parameters forbid SHA-256 with a 32-byte salt "
+                          "is not supported",
+                          name);
+    return ok;
+}
+
 /* The key's type, or 0 with an error set when cosign would not accept it. */
 static signet_key_type
 classify(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
@@ -50,6 +104,8 @@ classify(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
                               "'%s': ECDSA key without a named curve is not supported", name);
             return 0;
         }
+        if (!ec_encoded_as_go_reads(ctx, pkey, name))
+            return 0;
         if (strcmp(group, "prime256v1") == 0)
             return SIGNET_KEY_ECDSA_P256;
         if (strcmp(group, "secp384r1") == 0)
@@ -79,6 +135,19 @@ classify(signet_ctx *ctx, EVP_PKEY *pkey, const char *name)
     return 0;
 }
 
+/* A key file can carry a public part that is not its private key's (OpenSSL keeps what the
+ * file says; Go derives it). Signing with such a key yields signatures its .pub rejects. */
+static int
+halves_match(EVP_PKEY *pkey)
+{
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    int ok = pctx != NULL && EVP_PKEY_pairwise_check(pctx) == 1;
+
+    EVP_PKEY_CTX_free(pctx);
+    ERR_clear_error();
+    return ok;
+}
+
 int
 signet_key__wrap(signet_key **out, signet_ctx *ctx, EVP_PKEY *pkey, int has_private,
                  const char *name)
@@ -89,6 +158,11 @@ signet_key__wrap(signet_key **out, signet_ctx *ctx, EVP_PKEY *pkey, int has_priv
     *out = NULL;
     if ((type = classify(ctx, pkey, name)) == 0)
         return signet_ctx_error_code(ctx) ? signet_ctx_error_code(ctx) : SIGNET_EUNSUPPORTED;
+    if (type == SIGNET_KEY_RSA_PSS && !pss_usable(ctx, pkey, has_private, name))
+        return SIGNET_EUNSUPPORTED;
+    if (has_private && !halves_match(pkey))
+        return signet_error__set(ctx, SIGNET_EPARSE,
+                                 "'%s': the private key's public part does not match it", name);
     key = calloc(1, sizeof(*key));
     if (key == NULL)
         return signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
@@ -174,6 +248,22 @@ out:
     return rc;
 }
 
+/* PKCS#1 RSAPrivateKey or SEC1 ECPrivateKey only: no PKCS#8 under a traditional label. */
+static EVP_PKEY *
+decode_type_specific(const unsigned char **p, size_t len, const char *type)
+{
+    EVP_PKEY *pkey = NULL;
+    OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", "type-specific", type,
+                                                           OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
+
+    if (dctx == NULL || !OSSL_DECODER_from_data(dctx, p, &len) || len != 0) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+    OSSL_DECODER_CTX_free(dctx);
+    return pkey;
+}
+
 int
 signet_key_parse_private_pem(signet_key **out, signet_ctx *ctx, const void *pem, size_t pem_len,
                              const char *name)
@@ -195,9 +285,9 @@ signet_key_parse_private_pem(signet_key **out, signet_ctx *ctx, const void *pem,
     }
     p = (const unsigned char *)der.ptr;
     if (strcmp(label.ptr, "RSA PRIVATE KEY") == 0)
-        pkey = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, (long)der.size);
+        pkey = decode_type_specific(&p, der.size, "RSA");
     else if (strcmp(label.ptr, "EC PRIVATE KEY") == 0)
-        pkey = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, (long)der.size);
+        pkey = decode_type_specific(&p, der.size, "EC");
     else {
         rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
                                "'%s': unsupported private key PEM type '%s' (RSA PRIVATE KEY, EC "

@@ -415,23 +415,27 @@ int
 signet_signature_decode(signet_buf *out, signet_ctx *ctx, const void *text, size_t len)
 {
     const char *s = text;
-    size_t trimmed = len;
+    signet_buf compact = SIGNET_BUF_INIT;
     signet_ctx scratch = {0, ""};
+    int rc;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && (text != NULL || len == 0));
     if (len > SIGNET_SIGNATURE_MAX * 2)
         return signet_error__set(ctx, SIGNET_ETOOLARGE, "signature larger than %d bytes",
                                  SIGNET_SIGNATURE_MAX * 2);
-    while (trimmed > 0 && is_space(s[0])) {
-        s++;
-        trimmed--;
-    }
-    while (trimmed > 0 && is_space(s[trimmed - 1]))
-        trimmed--;
-    if (trimmed == 0)
+    /* Base64 first, ignoring white space anywhere (Go's decoder skips CR and LF, and `base64`
+     * wraps lines); else the raw bytes, untouched (cosign --b64=false). */
+    signet_buf_init(&compact, SIGNET_SIGNATURE_MAX * 2, 0);
+    for (size_t i = 0; i < len; i++)
+        if (!is_space(s[i]) && signet_buf_put(&compact, &s[i], 1) != SIGNET_OK)
+            break;
+    if (compact.size == 0) {
+        signet_buf_dispose(&compact);
         return signet_error__set(ctx, SIGNET_EPARSE, "signature is empty");
-    /* Base64 first (what cosign writes); else the raw bytes, untrimmed (cosign --b64=false). */
-    if (signet_base64__decode(out, &scratch, s, trimmed, "signature") == SIGNET_OK)
+    }
+    rc = signet_base64__decode(out, &scratch, compact.ptr, compact.size, "signature");
+    signet_buf_dispose(&compact);
+    if (rc == SIGNET_OK)
         return SIGNET_OK;
     out->size = 0;
     return signet_buf_put(out, text, len) == SIGNET_OK
