@@ -24,8 +24,10 @@ test_encoding__base64_decodes_standard_padded(void)
 static void
 test_encoding__base64_refuses_other_forms(void)
 {
-    static const char *const bad[] = {"aGVsbG8", "aGVs bG8=",  "aGVsbG8_", "a-Vs",
-                                      "====",    "aGVsbG8=\n", "aGVsbG8=="};
+    static const char *const bad[] = {"aGVsbG8", "aGVs bG8=", "aGVsbG8_", "a-Vs",
+                                      "====", "aGVsbG8=\n", "aGVsbG8==",
+                                      /* libsodium 1.0.18 alone reads 0xff as '/' */
+                                      "aGVs\xffG8="};
     signet_buf out = SIGNET_BUF_INIT;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
