@@ -129,7 +129,7 @@ cmd_sign(int argc, char **argv)
     for (size_t i = 0; i < npos; i++) {
         if (jobs.list[i].lib_rc == SIGNET_OK)
             continue;
-        fprintf(stderr, "%s: %s\n", cli_program_name, jobs.list[i].message);
+        cli_report(jobs.list[i].lib_rc, jobs.list[i].message);
         failed = 1;
     }
     rc = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;

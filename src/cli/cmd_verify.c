@@ -152,8 +152,7 @@ cmd_verify(int argc, char **argv)
         struct job *j = &jobs.list[i];
         if (j->lib_rc == SIGNET_OK)
             continue;
-        fprintf(stderr, "%s: %s\n", cli_program_name, j->message);
-        if (signet_error_is_rejection(j->lib_rc))
+        if (cli_report(j->lib_rc, j->message) == CLI_EXIT_REJECTED)
             rejected = 1;
         else
             failed = 1;

@@ -6,14 +6,19 @@
 const char *cli_program_name = "signet";
 
 int
-cli_fail(const signet_ctx *ctx, int rc)
+cli_report(int rc, const char *message)
 {
-    const char *msg = signet_ctx_error(ctx);
-
-    fprintf(stderr, "%s: %s\n", cli_program_name, msg[0] ? msg : signet_strerror(rc));
+    fprintf(stderr, "%s: %s\n", cli_program_name,
+            message != NULL && message[0] ? message : signet_strerror(rc));
     if (rc == SIGNET_OK)
         return CLI_EXIT_OK;
     return signet_error_is_rejection(rc) ? CLI_EXIT_REJECTED : CLI_EXIT_FAILED;
+}
+
+int
+cli_fail(const signet_ctx *ctx, int rc)
+{
+    return cli_report(rc, signet_ctx_error(ctx));
 }
 
 int

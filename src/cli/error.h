@@ -16,6 +16,9 @@ enum cli_exit {
 /* "signet" or "cosign", from argv[0]. */
 extern const char *cli_program_name;
 
+/* Print "PROGRAM: MESSAGE" (or @p rc's description) and return the exit status for @p rc. */
+int cli_report(int rc, const char *message);
+
 /* Print "PROGRAM: MESSAGE" for the error in @p ctx (or @p rc's description) and return the exit
  * status for @p rc. */
 int cli_fail(const signet_ctx *ctx, int rc);
