@@ -250,13 +250,13 @@ out:
 
 /* PKCS#1 RSAPrivateKey or SEC1 ECPrivateKey only: no PKCS#8 under a traditional label. */
 static EVP_PKEY *
-decode_type_specific(const unsigned char **p, size_t len, const char *type)
+decode_type_specific(const unsigned char *der, size_t len, const char *type)
 {
     EVP_PKEY *pkey = NULL;
     OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", "type-specific", type,
                                                            OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
 
-    if (dctx == NULL || !OSSL_DECODER_from_data(dctx, p, &len) || len != 0) {
+    if (dctx == NULL || !OSSL_DECODER_from_data(dctx, &der, &len) || len != 0) {
         EVP_PKEY_free(pkey);
         pkey = NULL;
     }
@@ -264,43 +264,104 @@ decode_type_specific(const unsigned char **p, size_t len, const char *type)
     return pkey;
 }
 
-int
-signet_key_parse_private_pem(signet_key **out, signet_ctx *ctx, const void *pem, size_t pem_len,
-                             const char *name)
+static EVP_PKEY *
+decode_rsa_private(const unsigned char *der, size_t len)
 {
+    return decode_type_specific(der, len, "RSA");
+}
+
+static EVP_PKEY *
+decode_ec_private(const unsigned char *der, size_t len)
+{
+    return decode_type_specific(der, len, "EC");
+}
+
+/* The d2i functions below must consume the whole block: trailing bytes are malformed. */
+static EVP_PKEY *
+decode_spki(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)len);
+
+    if (pkey != NULL && p != der + len) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    return pkey;
+}
+
+static EVP_PKEY *
+decode_rsa_public(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+
+    if (pkey != NULL && p != der + len) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    return pkey;
+}
+
+/* The PEM labels a key parser accepts and how each block decodes (NULL: PKCS#8). */
+struct pem_kind {
+    const char *label;
+    EVP_PKEY *(*decode)(const unsigned char *der, size_t len);
+};
+
+static const struct pem_kind private_kinds[] = {
+    {"PRIVATE KEY", NULL},
+    {"RSA PRIVATE KEY", decode_rsa_private},
+    {"EC PRIVATE KEY", decode_ec_private},
+};
+
+static const struct pem_kind public_kinds[] = {
+    {"PUBLIC KEY", decode_spki},
+    {"RSA PUBLIC KEY", decode_rsa_public},
+};
+
+static int
+parse_pem_key(signet_key **out, signet_ctx *ctx, const void *pem, size_t pem_len, const char *name,
+              int private)
+{
+    const struct pem_kind *kinds = private ? private_kinds : public_kinds;
+    size_t nkinds = private ? sizeof(private_kinds) / sizeof(private_kinds[0])
+                            : sizeof(public_kinds) / sizeof(public_kinds[0]);
     signet_buf label = SIGNET_BUF_INIT, der = SIGNET_BUF_INIT;
-    const unsigned char *p;
+    const struct pem_kind *kind = NULL;
     EVP_PKEY *pkey = NULL;
     int rc;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && pem != NULL && name != NULL);
     *out = NULL;
     signet_buf_init(&label, 128, 0);
-    signet_buf_init(&der, SIGNET_KEY_FILE_MAX, 1);
+    signet_buf_init(&der, SIGNET_KEY_FILE_MAX, private);
     if ((rc = signet_pem__decode(&label, &der, ctx, pem, pem_len, name)) != SIGNET_OK)
         goto out;
-    if (strcmp(label.ptr, "PRIVATE KEY") == 0) {
-        rc = signet_key__from_pkcs8(out, ctx, der.ptr, der.size, name);
-        goto out;
-    }
-    p = (const unsigned char *)der.ptr;
-    if (strcmp(label.ptr, "RSA PRIVATE KEY") == 0)
-        pkey = decode_type_specific(&p, der.size, "RSA");
-    else if (strcmp(label.ptr, "EC PRIVATE KEY") == 0)
-        pkey = decode_type_specific(&p, der.size, "EC");
-    else {
+    for (size_t i = 0; i < nkinds && kind == NULL; i++)
+        if (strcmp(label.ptr, kinds[i].label) == 0)
+            kind = &kinds[i];
+    if (kind == NULL) {
         rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
-                               "'%s': unsupported private key PEM type '%s' (RSA PRIVATE KEY, EC "
-                               "PRIVATE KEY and PRIVATE KEY are)",
+                               private ? "'%s': unsupported private key PEM type '%s' (RSA PRIVATE "
+                                         "KEY, EC PRIVATE KEY and PRIVATE KEY are)"
+                                       : "'%s': unsupported public key PEM type '%s' (PUBLIC KEY "
+                                         "and RSA PUBLIC KEY are); are you passing the correct "
+                                         "public key?",
                                name, label.ptr);
         goto out;
     }
-    if (pkey == NULL || p != (const unsigned char *)der.ptr + der.size) {
+    if (kind->decode == NULL) {
+        rc = signet_key__from_pkcs8(out, ctx, der.ptr, der.size, name);
+        goto out;
+    }
+    pkey = kind->decode((const unsigned char *)der.ptr, der.size);
+    if (pkey == NULL) {
         ERR_clear_error();
         rc = signet_error__set(ctx, SIGNET_EPARSE, "'%s': malformed %s", name, label.ptr);
         goto out;
     }
-    if ((rc = signet_key__wrap(out, ctx, pkey, 1, name)) == SIGNET_OK)
+    if ((rc = signet_key__wrap(out, ctx, pkey, private, name)) == SIGNET_OK)
         pkey = NULL; /* now owned by the key */
 out:
     EVP_PKEY_free(pkey);
@@ -310,44 +371,17 @@ out:
 }
 
 int
+signet_key_parse_private_pem(signet_key **out, signet_ctx *ctx, const void *pem, size_t pem_len,
+                             const char *name)
+{
+    return parse_pem_key(out, ctx, pem, pem_len, name, 1);
+}
+
+int
 signet_key_parse_public(signet_key **out, signet_ctx *ctx, const void *pem, size_t pem_len,
                         const char *name)
 {
-    signet_buf label = SIGNET_BUF_INIT, der = SIGNET_BUF_INIT;
-    const unsigned char *p;
-    EVP_PKEY *pkey = NULL;
-    int rc;
-
-    SIGNET_ASSERT_ARG(ctx, out != NULL && pem != NULL && name != NULL);
-    *out = NULL;
-    signet_buf_init(&label, 128, 0);
-    signet_buf_init(&der, SIGNET_KEY_FILE_MAX, 0);
-    if ((rc = signet_pem__decode(&label, &der, ctx, pem, pem_len, name)) != SIGNET_OK)
-        goto out;
-    p = (const unsigned char *)der.ptr;
-    if (strcmp(label.ptr, "PUBLIC KEY") == 0)
-        pkey = d2i_PUBKEY(NULL, &p, (long)der.size);
-    else if (strcmp(label.ptr, "RSA PUBLIC KEY") == 0)
-        pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)der.size);
-    else {
-        rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
-                               "'%s': unsupported public key PEM type '%s' (PUBLIC KEY and RSA "
-                               "PUBLIC KEY are); are you passing the correct public key?",
-                               name, label.ptr);
-        goto out;
-    }
-    if (pkey == NULL || p != (const unsigned char *)der.ptr + der.size) {
-        ERR_clear_error();
-        rc = signet_error__set(ctx, SIGNET_EPARSE, "'%s': malformed %s", name, label.ptr);
-        goto out;
-    }
-    if ((rc = signet_key__wrap(out, ctx, pkey, 0, name)) == SIGNET_OK)
-        pkey = NULL; /* now owned by the key */
-out:
-    EVP_PKEY_free(pkey);
-    signet_buf_dispose(&der);
-    signet_buf_dispose(&label);
-    return rc;
+    return parse_pem_key(out, ctx, pem, pem_len, name, 0);
 }
 
 int
