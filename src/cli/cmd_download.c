@@ -43,12 +43,14 @@ cmd_download(int argc, char **argv)
         return cli_usage_error(&cmd_download_help,
                                "usage is 'download signature IMAGE' (only signatures can be "
                                "downloaded)");
+    if ((rc = cli_check_platform(&cmd_download_help, o.platform)) != CLI_EXIT_OK)
+        return rc;
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return cli_error("out of memory");
     copts.platform = o.platform;
     signet_buf_init(&text, 256u * 1024 * 1024, 0);
     if ((rc = cli_parse_image(&ref, ctx, pos[1])) != CLI_EXIT_OK ||
-        (rc = cli_registry_open(&reg, ctx, &o.reg, &copts)) != CLI_EXIT_OK)
+        (rc = cli_registry_open(&reg, ctx, &cmd_download_help, &o.reg, &copts)) != CLI_EXIT_OK)
         goto out;
     if ((lib_rc = signet_cosign_download(&text, ctx, reg, &ref, &copts)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);

@@ -6,6 +6,7 @@
 #include "keyfiles.h"
 #include "parallel.h"
 #include "registry_flags.h"
+#include "util_str.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -43,8 +44,8 @@ const struct cli_command cmd_sign_help = {
     "sign", "--key FILE [options] IMAGE...",
     "Sign container images and store the signatures in the registry, as cosign does.",
     "A tag is resolved to its digest, and the digest is what is signed. The signature is added\n"
-    "to the image's sha256-<hex>.sig manifest; signatures already there are kept, and a\n"
-    "signature is read back until it is certain that no concurrent signer replaced it.\n"
+    "to the image's sha256-<hex>.sig manifest; signatures already there are kept. The tag is\n"
+    "read back after writing, and merged again if a concurrent signer replaced it.\n"
     "Set COSIGN_DOCKER_MEDIA_TYPES=1 to write Docker media types instead of OCI ones.",
     CLI_OPTS(opts)};
 
@@ -82,6 +83,7 @@ cmd_sign(int argc, char **argv)
     size_t npos, nworkers;
     signet_ctx *ctx = NULL;
     signet_key *key = NULL;
+    struct cli_annotations annotations;
     int rc, failed = 0;
 
     CLI_PARSE_OR_RETURN(cmd_sign_help, &o, argc, argv, pos, &npos);
@@ -94,13 +96,19 @@ cmd_sign(int argc, char **argv)
     if (o.tlog_upload)
         cli_warn("signet has no transparency log: signing without one "
                  "(pass --tlog-upload=false to silence this)");
-    if (signet_ctx_new(&ctx) != SIGNET_OK)
+    if (docker_types != NULL && docker_types[0] != '\0' &&
+        util_parse_bool(&jobs.copts.docker_media_types, docker_types) != 0)
+        return cli_usage_error(&cmd_sign_help, "COSIGN_DOCKER_MEDIA_TYPES='%s' is not a boolean",
+                               docker_types);
+    if ((rc = cli_annotations_split(&annotations, &cmd_sign_help, &o.annotations)) != CLI_EXIT_OK)
+        return rc;
+    if (signet_ctx_new(&ctx) != SIGNET_OK) {
+        cli_annotations_release(&annotations);
         return cli_error("out of memory");
-    jobs.copts.annotations = o.annotations.items;
-    jobs.copts.annotations_count = o.annotations.count;
+    }
+    jobs.copts.annotations = (const char *const *)annotations.items;
+    jobs.copts.annotations_count = annotations.count;
     jobs.copts.recursive = o.recursive;
-    jobs.copts.docker_media_types =
-        docker_types != NULL && docker_types[0] != '\0' && docker_types[0] != '0';
     jobs.copts.on_event = cli_print_event;
     jobs.list = calloc(npos, sizeof(*jobs.list));
     if (jobs.list == NULL) {
@@ -120,7 +128,7 @@ cmd_sign(int argc, char **argv)
                     "than tag\n    (example.com/ubuntu:latest) for the input to cosign.\n",
                     pos[i]);
     }
-    if ((rc = cli_registry_options(&ropts, &o.reg, &jobs.copts)) != CLI_EXIT_OK ||
+    if ((rc = cli_registry_options(&ropts, &cmd_sign_help, &o.reg, &jobs.copts)) != CLI_EXIT_OK ||
         (rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
         goto out;
     jobs.key = key;
@@ -135,6 +143,7 @@ cmd_sign(int argc, char **argv)
     rc = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 out:
     free(jobs.list);
+    cli_annotations_release(&annotations);
     signet_key_free(key);
     signet_ctx_free(ctx);
     return rc;

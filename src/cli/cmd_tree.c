@@ -40,12 +40,14 @@ cmd_tree(int argc, char **argv)
     CLI_PARSE_OR_RETURN(cmd_tree_help, &o, argc, argv, pos, &npos);
     if (npos != 1)
         return cli_usage_error(&cmd_tree_help, "exactly one image is required");
+    if ((rc = cli_check_platform(&cmd_tree_help, o.platform)) != CLI_EXIT_OK)
+        return rc;
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return cli_error("out of memory");
     copts.platform = o.platform;
     signet_buf_init(&text, 16u * 1024 * 1024, 0);
     if ((rc = cli_parse_image(&ref, ctx, pos[0])) != CLI_EXIT_OK ||
-        (rc = cli_registry_open(&reg, ctx, &o.reg, &copts)) != CLI_EXIT_OK)
+        (rc = cli_registry_open(&reg, ctx, &cmd_tree_help, &o.reg, &copts)) != CLI_EXIT_OK)
         goto out;
     if ((lib_rc = signet_cosign_tree(&text, ctx, reg, &ref, &copts)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);

@@ -52,7 +52,7 @@ cmd_triangulate(int argc, char **argv)
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return cli_error("out of memory");
     if ((rc = cli_parse_image(&ref, ctx, pos[0])) != CLI_EXIT_OK ||
-        (rc = cli_registry_open(&reg, ctx, &o.reg, &copts)) != CLI_EXIT_OK)
+        (rc = cli_registry_open(&reg, ctx, &cmd_triangulate_help, &o.reg, &copts)) != CLI_EXIT_OK)
         goto out;
     if ((lib_rc = signet_cosign_resolve(&resolved, ctx, reg, &ref, &copts)) != SIGNET_OK ||
         (suffix != NULL &&

@@ -104,6 +104,7 @@ cmd_verify(int argc, char **argv)
     signet_ctx *ctx = NULL;
     signet_key *key = NULL;
     signet_buf json = SIGNET_BUF_INIT;
+    struct cli_annotations annotations;
     int rc = CLI_EXIT_OK, lib_rc, rejected = 0, failed = 0;
 
     CLI_PARSE_OR_RETURN(cmd_verify_help, &o, argc, argv, pos, &npos);
@@ -122,12 +123,17 @@ cmd_verify(int argc, char **argv)
     if (o.insecure_ignore_tlog)
         fprintf(stderr, "WARNING: Skipping tlog verification is an insecure practice that lacks "
                         "transparency and auditability verification for the signature.\n");
-    if (signet_ctx_new(&ctx) != SIGNET_OK)
+    if ((rc = cli_check_platform(&cmd_verify_help, o.platform)) != CLI_EXIT_OK ||
+        (rc = cli_annotations_split(&annotations, &cmd_verify_help, &o.annotations)) != CLI_EXIT_OK)
+        return rc;
+    if (signet_ctx_new(&ctx) != SIGNET_OK) {
+        cli_annotations_release(&annotations);
         return cli_error("out of memory");
-    jobs.copts.annotations = o.annotations.items;
-    jobs.copts.annotations_count = o.annotations.count;
+    }
+    jobs.copts.annotations = (const char *const *)annotations.items;
+    jobs.copts.annotations_count = annotations.count;
     jobs.copts.platform = o.platform;
-    if ((rc = cli_registry_options(&ropts, &o.reg, &jobs.copts)) != CLI_EXIT_OK)
+    if ((rc = cli_registry_options(&ropts, &cmd_verify_help, &o.reg, &jobs.copts)) != CLI_EXIT_OK)
         goto out;
     if ((lib_rc = signet_key_load(&key, ctx, o.key, NULL, 0)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);
@@ -165,7 +171,7 @@ cmd_verify(int argc, char **argv)
     signet_buf_init(&json, 64u * 1024 * 1024, 0);
     for (size_t i = 0; i < npos; i++) {
         struct job *j = &jobs.list[i];
-        print_checks(j, o.annotations.count > 0);
+        print_checks(j, annotations.count > 0);
         if (strcmp(o.output, "text") == 0) {
             for (size_t k = 0; k < signet_cosign_verified_count(j->verified); k++) {
                 size_t len;
@@ -188,6 +194,7 @@ out:
     for (size_t i = 0; jobs.list != NULL && i < npos; i++)
         signet_cosign_verified_free(jobs.list[i].verified);
     free(jobs.list);
+    cli_annotations_release(&annotations);
     signet_buf_dispose(&json);
     signet_key_free(key);
     signet_ctx_free(ctx);

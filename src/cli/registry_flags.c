@@ -31,15 +31,39 @@ parse_duration_ms(long *out, const char *s)
     return 0;
 }
 
+/* REGISTRY/REPO without a tag or digest. */
+static int
+is_repository(const char *text)
+{
+    const char *last = strrchr(text, '/');
+    signet_reference ref;
+    signet_ctx *ctx = NULL;
+    int ok;
+
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return 0;
+    ok = signet_reference_parse(&ref, ctx, text) == SIGNET_OK && strchr(text, '@') == NULL &&
+         last != NULL && strchr(last, ':') == NULL;
+    signet_ctx_free(ctx);
+    return ok;
+}
+
 int
-cli_registry_options(signet_registry_options *out, const struct cli_registry_flags *flags,
-                     signet_cosign_options *cosign)
+cli_registry_options(signet_registry_options *out, const struct cli_command *cmd,
+                     const struct cli_registry_flags *flags, signet_cosign_options *cosign)
 {
     signet_registry_options opts = SIGNET_REGISTRY_OPTIONS_INIT;
     const char *env_repo = getenv("COSIGN_REPOSITORY");
+    const char *repo;
 
     if (flags->timeout != NULL && parse_duration_ms(&opts.timeout_ms, flags->timeout) != 0)
-        return cli_error("invalid --timeout '%s' (e.g. 30s, 500ms, 2m)", flags->timeout);
+        return cli_usage_error(cmd, "invalid --timeout '%s' (e.g. 30s, 500ms, 2m)", flags->timeout);
+    repo = flags->signature_repository ? flags->signature_repository
+                                       : (env_repo && env_repo[0] ? env_repo : NULL);
+    if (repo != NULL && !is_repository(repo))
+        return cli_usage_error(
+            cmd, "invalid signature repository '%s' (from %s): want REGISTRY/REPO", repo,
+            flags->signature_repository ? "--signature-repository" : "$COSIGN_REPOSITORY");
     if (flags->allow_insecure)
         cli_warn("--allow-insecure-registry: registry TLS certificates are not verified");
     if (flags->allow_http)
@@ -55,13 +79,13 @@ cli_registry_options(signet_registry_options *out, const struct cli_registry_fla
 }
 
 int
-cli_registry_open(signet_registry **out, signet_ctx *ctx, const struct cli_registry_flags *flags,
-                  signet_cosign_options *cosign)
+cli_registry_open(signet_registry **out, signet_ctx *ctx, const struct cli_command *cmd,
+                  const struct cli_registry_flags *flags, signet_cosign_options *cosign)
 {
     signet_registry_options opts;
     int rc;
 
-    if ((rc = cli_registry_options(&opts, flags, cosign)) != CLI_EXIT_OK)
+    if ((rc = cli_registry_options(&opts, cmd, flags, cosign)) != CLI_EXIT_OK)
         return rc;
     if ((rc = signet_registry_new(out, ctx, &opts)) != SIGNET_OK)
         return cli_fail(ctx, rc);
@@ -81,4 +105,57 @@ cli_print_event(const char *message, void *payload)
 {
     (void)payload;
     fprintf(stderr, "%s\n", message);
+}
+
+int
+cli_check_platform(const struct cli_command *cmd, const char *platform)
+{
+    const char *slash = platform ? strchr(platform, '/') : NULL;
+
+    if (platform == NULL)
+        return CLI_EXIT_OK;
+    if (slash == NULL || slash == platform || slash[1] == '\0' || slash[1] == '/')
+        return cli_usage_error(cmd, "--platform '%s' is not os/arch[/variant]", platform);
+    return CLI_EXIT_OK;
+}
+
+int
+cli_annotations_split(struct cli_annotations *out, const struct cli_command *cmd,
+                      const struct cli_list *given)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < given->count; i++) {
+        const char *p = given->items[i];
+        /* cosign's -a is a string slice: "a=1,b=2" is two annotations. */
+        while (1) {
+            size_t len = strcspn(p, ",");
+            const char *eq = memchr(p, '=', len);
+            if (out->count == CLI_ANNOTATIONS_MAX) {
+                cli_annotations_release(out);
+                return cli_usage_error(cmd, "more than %d annotations", CLI_ANNOTATIONS_MAX);
+            }
+            if (eq == NULL || eq == p) {
+                cli_annotations_release(out);
+                return cli_usage_error(cmd, "annotation '%.*s' is not key=value", (int)len, p);
+            }
+            out->items[out->count] = strndup(p, len);
+            if (out->items[out->count] == NULL) {
+                cli_annotations_release(out);
+                return cli_error("out of memory");
+            }
+            out->count++;
+            if (p[len] == '\0')
+                break;
+            p += len + 1;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+void
+cli_annotations_release(struct cli_annotations *a)
+{
+    for (size_t i = 0; i < a->count; i++)
+        free(a->items[i]);
+    a->count = 0;
 }

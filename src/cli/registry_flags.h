@@ -49,15 +49,32 @@ struct cli_registry_flags {
  * Registry client options for the flags (printing the warnings they call for); also fills the
  * cosign options' signature repository. Returns an exit status.
  */
-int cli_registry_options(signet_registry_options *out, const struct cli_registry_flags *flags,
-                         signet_cosign_options *cosign);
+int cli_registry_options(signet_registry_options *out, const struct cli_command *cmd,
+                         const struct cli_registry_flags *flags, signet_cosign_options *cosign);
 
 /*
  * Open a registry client for the flags (printing the warnings they call for) and fill the
  * cosign options' signature repository. Returns an exit status.
  */
-int cli_registry_open(signet_registry **out, signet_ctx *ctx,
+int cli_registry_open(signet_registry **out, signet_ctx *ctx, const struct cli_command *cmd,
                       const struct cli_registry_flags *flags, signet_cosign_options *cosign);
+
+/* A usage error unless @p platform (may be NULL) is "os/arch[/variant]". */
+int cli_check_platform(const struct cli_command *cmd, const char *platform);
+
+#define CLI_ANNOTATIONS_MAX 256
+
+/* -a values split at commas, as cosign reads them; each is key=value. */
+struct cli_annotations {
+    char *items[CLI_ANNOTATIONS_MAX];
+    size_t count;
+};
+
+/* Returns an exit status (a usage error for a value that is not key=value). */
+int cli_annotations_split(struct cli_annotations *out, const struct cli_command *cmd,
+                          const struct cli_list *given);
+
+void cli_annotations_release(struct cli_annotations *a);
 
 /* Parse an image reference, printing why not. Returns an exit status. */
 int cli_parse_image(signet_reference *out, signet_ctx *ctx, const char *text);

@@ -636,7 +636,15 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
             continue;
         }
         if (size > (json_int_t)SIGNET_BLOB_MAX) {
-            add_reason(reasons, i, "payload of %lld bytes is over the limit", (long long)size);
+            /* Could not check this one: remembered in case nothing else verifies. */
+            add_reason(reasons, i, "payload of %lld bytes is over the %u-byte limit",
+                       (long long)size, SIGNET_BLOB_MAX);
+            if (hard_rc == SIGNET_OK) {
+                hard_rc = signet_error__set(&hard, SIGNET_ETOOLARGE,
+                                            "signature payload of %lld bytes is over the %u-byte "
+                                            "limit",
+                                            (long long)size, SIGNET_BLOB_MAX);
+            }
             continue;
         }
         signet_buf_init(&sig, SIGNET_SIGNATURE_MAX, 0);

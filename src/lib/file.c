@@ -13,6 +13,12 @@
 int
 signet_file_read(signet_buf *out, signet_ctx *ctx, const char *path)
 {
+    return signet_file__read(out, ctx, path, 0);
+}
+
+int
+signet_file__read(signet_buf *out, signet_ctx *ctx, const char *path, int follow_links)
+{
     int fd = -1, rc = SIGNET_OK, is_stdin;
     char chunk[16384];
     struct stat st;
@@ -20,7 +26,8 @@ signet_file_read(signet_buf *out, signet_ctx *ctx, const char *path)
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && path != NULL);
     is_stdin = strcmp(path, "-") == 0;
-    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = is_stdin ? STDIN_FILENO
+                  : open(path, O_RDONLY | O_CLOEXEC | (follow_links ? 0 : O_NOFOLLOW));
     if (fd < 0) {
         int code = errno == ENOENT ? SIGNET_ENOTFOUND : SIGNET_EIO;
         if (errno == ELOOP)

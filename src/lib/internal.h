@@ -46,6 +46,10 @@ int signet_error__openssl(signet_ctx *ctx, int code, const char *fmt, ...) SIGNE
             return signet_error__set((ctx), SIGNET_EINVALID, "invalid argument: '%s'", #expr);     \
     } while (0)
 
+/* signet_file_read(), optionally following symbolic links (credential files are often links,
+ * e.g. mounted Kubernetes secrets); keys, signatures and policies never do. */
+int signet_file__read(signet_buf *out, signet_ctx *ctx, const char *path, int follow_links);
+
 /* Make room for @p extra more bytes (plus the NUL) within the buffer's maximum. */
 int signet_buf__reserve(signet_buf *buf, size_t extra);
 

@@ -226,7 +226,9 @@ run_helper(struct signet_credentials *out, signet_ctx *ctx, const char *helper,
     {
         /* A helper that exits early must not kill us with SIGPIPE. */
         void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-        ssize_t w = write(in[1], registry, strlen(registry));
+        /* Docker keeps Docker Hub logins under its v1 URL. */
+        const char *server = is_docker_hub(registry) ? "https://index.docker.io/v1/" : registry;
+        ssize_t w = write(in[1], server, strlen(server));
         signal(SIGPIPE, old);
         (void)w;
     }
@@ -317,7 +319,7 @@ lookup_in_file(struct signet_credentials *out, signet_ctx *ctx, const char *path
     int rc;
 
     signet_buf_init(&text, AUTH_FILE_MAX, 1);
-    if ((rc = signet_file_read(&text, ctx, path)) != SIGNET_OK) {
+    if ((rc = signet_file__read(&text, ctx, path, 1)) != SIGNET_OK) {
         if (rc == SIGNET_ENOTFOUND)
             signet_ctx_clear_error(ctx);
         goto out;

@@ -148,6 +148,8 @@ test_registry_auth__credential_helpers(void)
                "#!/bin/sh\nread host\n[ \"$1\" = get ] || exit 3\n"
                "if [ \"$host\" = helped.io ]; then\n"
                "  echo '{\"ServerURL\":\"helped.io\",\"Username\":\"hu\",\"Secret\":\"hs\"}'\n"
+               "elif [ \"$host\" = https://index.docker.io/v1/ ]; then\n"
+               "  echo '{\"Username\":\"hub\",\"Secret\":\"hubs\"}'\n"
                "else echo 'credentials not found in native keychain'; exit 1; fi\n",
                0755);
     write_file("docker/config.json",
@@ -155,6 +157,8 @@ test_registry_auth__credential_helpers(void)
                "\"auths\":{\"other.io\":{\"auth\":\"bm9jb2xvbg==\"}}}",
                0600);
     expect_creds("helped.io", "hu", "hs");
+    /* Docker Hub logins live under Docker's v1 URL in credential stores. */
+    expect_creds("index.docker.io", "hub", "hubs");
     /* No entry anywhere: the store says "not found", which is no credentials. */
     CHECK(signet_auth__lookup(&c, harness_ctx, "nobody.io", NULL) == SIGNET_ENOTFOUND);
     signet_ctx_clear_error(harness_ctx);
@@ -167,6 +171,21 @@ test_registry_auth__credential_helpers(void)
     write_file("docker/config.json", "{\"credHelpers\":{\"x.io\":\"../evil\"}}", 0600);
     CHECK_FAIL_WITH(SIGNET_EAUTH, "invalid credential helper name",
                     signet_auth__lookup(&c, harness_ctx, "x.io", NULL));
+    teardown();
+}
+
+/* Mounted Kubernetes secrets are symbolic links: credential files may be links. */
+static void
+test_registry_auth__credential_files_may_be_links(void)
+{
+    char target[300], link[300];
+
+    setup();
+    write_file("real-config.json", "{\"auths\":{\"r.io\":{\"auth\":\"ZG9ja2VyOmQ=\"}}}", 0600);
+    snprintf(target, sizeof(target), "%s/real-config.json", dir);
+    snprintf(link, sizeof(link), "%s/docker/config.json", dir);
+    CHECK(symlink(target, link) == 0);
+    expect_creds("r.io", "docker", "d");
     teardown();
 }
 
@@ -191,6 +210,7 @@ main(void)
         TEST_CASE(test_registry_auth__docker_config_auths),
         TEST_CASE(test_registry_auth__order_of_sources),
         TEST_CASE(test_registry_auth__credential_helpers),
+        TEST_CASE(test_registry_auth__credential_files_may_be_links),
         TEST_CASE(test_registry_auth__malformed_files_are_errors),
     };
     return harness_run(cases, sizeof(cases) / sizeof(cases[0]));
