@@ -23,7 +23,7 @@ load(void)
 {
     CURLcode (*global_init)(long);
 
-    handle = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    handle = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
     if (handle == NULL) {
         snprintf(load_error, sizeof(load_error), "cannot load libcurl.so.4: %s", dlerror());
         return;
