@@ -56,21 +56,26 @@ cmd_clean(int argc, char **argv)
     if (t == sizeof(what) / sizeof(what[0]))
         return cli_usage_error(&cmd_clean_help,
                                "unknown --type '%s' (signature, attestation, sbom, all)", o.type);
-    if (!o.force) {
-        if (!isatty(STDIN_FILENO))
-            return cli_error("refusing to delete %s without --force (no terminal to ask)",
-                             what[t][1]);
-        fprintf(stderr, "WARNING: this will remove all %s of the image. Are you sure? [y/N] ",
-                what[t][1]);
-        if (fgets(answer, sizeof(answer), stdin) == NULL ||
-            (strcmp(answer, "y\n") != 0 && strcmp(answer, "Y\n") != 0))
-            return cli_error("user declined the prompt");
-    }
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return cli_error("out of memory");
     if ((rc = cli_parse_image(&ref, ctx, pos[0])) != CLI_EXIT_OK ||
         (rc = cli_registry_open(&reg, ctx, &cmd_clean_help, &o.reg, &copts)) != CLI_EXIT_OK)
         goto out;
+    /* Every argument is checked; now ask before deleting. */
+    if (!o.force) {
+        if (!isatty(STDIN_FILENO)) {
+            rc =
+                cli_error("refusing to delete %s without --force (no terminal to ask)", what[t][1]);
+            goto out;
+        }
+        fprintf(stderr, "WARNING: this will remove all %s of the image. Are you sure? [y/N] ",
+                what[t][1]);
+        if (fgets(answer, sizeof(answer), stdin) == NULL ||
+            (strcmp(answer, "y\n") != 0 && strcmp(answer, "Y\n") != 0)) {
+            rc = cli_error("user declined the prompt");
+            goto out;
+        }
+    }
     if ((lib_rc = signet_cosign_clean(ctx, reg, &ref, o.type, &copts)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);
         goto out;

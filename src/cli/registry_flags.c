@@ -42,8 +42,9 @@ is_repository(const char *text)
 
     if (signet_ctx_new(&ctx) != SIGNET_OK)
         return 0;
+    /* A tag follows the last '/' (a ':' before it is a port); a bare name is on Docker Hub. */
     ok = signet_reference_parse(&ref, ctx, text) == SIGNET_OK && strchr(text, '@') == NULL &&
-         last != NULL && strchr(last, ':') == NULL;
+         strchr(last != NULL ? last : text, ':') == NULL;
     signet_ctx_free(ctx);
     return ok;
 }
@@ -62,8 +63,9 @@ cli_registry_options(signet_registry_options *out, const struct cli_command *cmd
                                        : (env_repo && env_repo[0] ? env_repo : NULL);
     if (repo != NULL && !is_repository(repo))
         return cli_usage_error(
-            cmd, "invalid signature repository '%s' (from %s): want REGISTRY/REPO", repo,
-            flags->signature_repository ? "--signature-repository" : "$COSIGN_REPOSITORY");
+            cmd,
+            "invalid signature repository '%s' (from %s): want a repository without tag or digest",
+            repo, flags->signature_repository ? "--signature-repository" : "$COSIGN_REPOSITORY");
     if (flags->allow_insecure)
         cli_warn("--allow-insecure-registry: registry TLS certificates are not verified");
     if (flags->allow_http)

@@ -13,24 +13,23 @@
 int
 signet_file_read(signet_buf *out, signet_ctx *ctx, const char *path)
 {
-    return signet_file__read(out, ctx, path, 0);
+    return signet_file__read(out, ctx, path, SIGNET_FILE__STDIN);
 }
 
 int
-signet_file__read(signet_buf *out, signet_ctx *ctx, const char *path, int follow_links)
+signet_file__read(signet_buf *out, signet_ctx *ctx, const char *path, unsigned int flags)
 {
-    int fd = -1, rc = SIGNET_OK, is_stdin;
+    int fd = -1, rc = SIGNET_OK, is_stdin, follow = (flags & SIGNET_FILE__FOLLOW) != 0;
     char chunk[16384];
     struct stat st;
     ssize_t n;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && path != NULL);
-    is_stdin = strcmp(path, "-") == 0;
-    fd = is_stdin ? STDIN_FILENO
-                  : open(path, O_RDONLY | O_CLOEXEC | (follow_links ? 0 : O_NOFOLLOW));
+    is_stdin = (flags & SIGNET_FILE__STDIN) && strcmp(path, "-") == 0;
+    fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
     if (fd < 0) {
         int code = errno == ENOENT ? SIGNET_ENOTFOUND : SIGNET_EIO;
-        if (errno == ELOOP)
+        if (errno == ELOOP && !follow)
             return signet_error__set(ctx, SIGNET_EIO, "cannot open '%s': is a symbolic link", path);
         return signet_error__set(ctx, code, "cannot open '%s': %s", path, strerror(errno));
     }

@@ -46,9 +46,14 @@ int signet_error__openssl(signet_ctx *ctx, int code, const char *fmt, ...) SIGNE
             return signet_error__set((ctx), SIGNET_EINVALID, "invalid argument: '%s'", #expr);     \
     } while (0)
 
-/* signet_file_read(), optionally following symbolic links (credential files are often links,
- * e.g. mounted Kubernetes secrets); keys, signatures and policies never do. */
-int signet_file__read(signet_buf *out, signet_ctx *ctx, const char *path, int follow_links);
+/* signet_file_read() with choices: follow symbolic links (credential files are often links,
+ * e.g. mounted Kubernetes secrets; keys, signatures and policies never are), and whether "-"
+ * means standard input. */
+enum signet_file__read_flags {
+    SIGNET_FILE__FOLLOW = (1 << 0),
+    SIGNET_FILE__STDIN = (1 << 1),
+};
+int signet_file__read(signet_buf *out, signet_ctx *ctx, const char *path, unsigned int flags);
 
 /* Make room for @p extra more bytes (plus the NUL) within the buffer's maximum. */
 int signet_buf__reserve(signet_buf *buf, size_t extra);

@@ -319,7 +319,7 @@ lookup_in_file(struct signet_credentials *out, signet_ctx *ctx, const char *path
     int rc;
 
     signet_buf_init(&text, AUTH_FILE_MAX, 1);
-    if ((rc = signet_file__read(&text, ctx, path, 1)) != SIGNET_OK) {
+    if ((rc = signet_file__read(&text, ctx, path, SIGNET_FILE__FOLLOW)) != SIGNET_OK) {
         if (rc == SIGNET_ENOTFOUND)
             signet_ctx_clear_error(ctx);
         goto out;
