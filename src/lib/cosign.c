@@ -317,8 +317,8 @@ write_merged(char *written, signet_ctx *ctx, signet_registry *reg, const signet_
         goto out;
     }
     if (json_array_size(layers) >= MANIFEST_MAX_ENTRIES) {
-        rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "'%s:%s' already holds %d signatures",
-                               att->repository, att->tag, MANIFEST_MAX_ENTRIES);
+        rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "'%s/%s:%s' already holds %d signatures",
+                               att->registry, att->repository, att->tag, MANIFEST_MAX_ENTRIES);
         goto out;
     }
     json_array_append_new(layers, json_pack("{s:s,s:I,s:s,s:{s:s}}", "mediaType", SIMPLESIGNING_MT,

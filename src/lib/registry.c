@@ -597,6 +597,9 @@ call(signet_ctx *ctx, signet_registry *reg, const signet_reference *ref, int pus
                 sleep_ms(backoff_ms(reg, attempt++, -1));
                 continue;
             }
+            if (resp->transient && attempt > 0)
+                return signet_error__set(ctx, rc, "%s (after %u tries)",
+                                         signet_ctx_error(&attempt_ctx), attempt + 1);
             return signet_error__set(ctx, rc, "%s", signet_ctx_error(&attempt_ctx));
         }
         if (resp->status == 401 && !authenticated) {
@@ -612,10 +615,12 @@ call(signet_ctx *ctx, signet_registry *reg, const signet_reference *ref, int pus
             sleep_ms(backoff_ms(reg, attempt++, resp->retry_after_s));
             continue;
         }
-        if (resp->status == 429 || resp->status >= 500)
+        if (resp->status == 429 || resp->status >= 500) {
+            const char *excerpt = body_excerpt(resp);
             return signet_error__set(ctx, SIGNET_ENET,
-                                     "registry '%s' answered %ld after %u tries: %s", ref->registry,
-                                     resp->status, attempt + 1, body_excerpt(resp));
+                                     "registry '%s' answered %ld after %u tries%s%s", ref->registry,
+                                     resp->status, attempt + 1, excerpt[0] ? ": " : "", excerpt);
+        }
         return SIGNET_OK;
     }
 }
