@@ -31,10 +31,11 @@ check_fields(const signet_reference *ref)
     FUZZ_CHECK(ref->tag[0] != '\0' || ref->digest[0] != '\0');
     if (ref->digest[0] != '\0')
         FUZZ_CHECK(signet_digest_is_valid(ref->digest));
-    /* Docker's limit: registry + "/" + repository. */
+    /* Docker's limit: registry + "/" + repository, Docker Hub counted as "docker.io". */
     signet_reference_repository_name(name, sizeof(name), ref);
     FUZZ_CHECK(strlen(name) == strlen(ref->registry) + 1 + strlen(ref->repository));
-    FUZZ_CHECK(strlen(name) <= SIGNET_REFERENCE_NAME_MAX);
+    FUZZ_CHECK(strlen(name) <= SIGNET_REFERENCE_NAME_MAX +
+                                   (strcmp(ref->registry, "index.docker.io") == 0 ? 6 : 0));
     FUZZ_CHECK(strncmp(name, ref->registry, strlen(ref->registry)) == 0);
     FUZZ_CHECK(strcmp(name + strlen(ref->registry) + 1, ref->repository) == 0);
 }

@@ -54,8 +54,22 @@ signet_manifest__parse(struct manifest *out, signet_ctx *ctx, const char *body, 
         goto fail;
     }
     mt = json_object_get(out->root, "mediaType");
+    if (mt != NULL && !json_is_string(mt)) {
+        rc = signet_error__set(ctx, SIGNET_EPROTOCOL,
+                               "malformed manifest '%s': mediaType is not a string", name);
+        goto fail;
+    }
     /* The body's mediaType wins; the Content-Type must agree when both are known types. */
-    type = json_is_string(mt) ? json_string_value(mt) : content_type;
+    type = mt != NULL ? json_string_value(mt) : content_type;
+    if (mt != NULL && content_type != NULL &&
+        (is_manifest_type(content_type) || is_index_type(content_type)) &&
+        (is_manifest_type(type) || is_index_type(type)) &&
+        is_index_type(content_type) != is_index_type(type)) {
+        rc = signet_error__set(ctx, SIGNET_EPROTOCOL,
+                               "malformed manifest '%s': served as %s but says %.100s", name,
+                               content_type, type);
+        goto fail;
+    }
     if (type == NULL || type[0] == '\0')
         type = json_object_get(out->root, "manifests") ? MT_OCI_INDEX : MT_OCI_MANIFEST;
     if (!is_manifest_type(type) && !is_index_type(type)) {

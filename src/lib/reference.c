@@ -209,7 +209,9 @@ signet_reference_parse(signet_reference *out, signet_ctx *ctx, const char *text)
     if (snprintf(out->repository, sizeof(out->repository), "%s%.*s",
                  docker_hub && memchr(path, '/', path_len) == NULL ? "library/" : "", (int)path_len,
                  path) >= (int)sizeof(out->repository) ||
-        strlen(out->registry) + 1 + strlen(out->repository) > SIGNET_REFERENCE_NAME_MAX)
+        /* Docker counts Docker Hub names as "docker.io/…". */
+        strlen(docker_hub ? "docker.io" : out->registry) + 1 + strlen(out->repository) >
+            SIGNET_REFERENCE_NAME_MAX)
         return signet_error__set(ctx, SIGNET_EPARSE, "invalid reference '%.100s': name too long",
                                  text);
     return SIGNET_OK;

@@ -192,11 +192,14 @@ on_header(char *line, size_t size, size_t nitems, void *userdata)
         r->content_length = -1;
         return len;
     }
-    if (header_value(r->content_type, sizeof(r->content_type), line, len, "Content-Type") ||
-        header_value(r->digest, sizeof(r->digest), line, len, "Docker-Content-Digest") ||
-        header_value(r->location, sizeof(r->location), line, len, "Location") ||
+    /* The first WWW-Authenticate header is the registry's preferred challenge. */
+    if (r->www_authenticate[0] == '\0' &&
         header_value(r->www_authenticate, sizeof(r->www_authenticate), line, len,
                      "WWW-Authenticate"))
+        return len;
+    if (header_value(r->content_type, sizeof(r->content_type), line, len, "Content-Type") ||
+        header_value(r->digest, sizeof(r->digest), line, len, "Docker-Content-Digest") ||
+        header_value(r->location, sizeof(r->location), line, len, "Location"))
         return len;
     if (header_value(value, sizeof(value), line, len, "Retry-After")) {
         char *end;

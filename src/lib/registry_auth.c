@@ -19,6 +19,8 @@
 #define AUTH_FILE_MAX     (1024 * 1024)
 #define HELPER_OUTPUT_MAX (64 * 1024)
 #define SECRET_MAX        4096
+/* RFC 7230 tchar: what a scheme or parameter name may be made of. */
+#define TCHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~"
 
 extern char **environ;
 
@@ -106,6 +108,12 @@ signet_auth__parse_challenge(struct signet_challenge *out, signet_ctx *ctx, cons
             name[k++] = *p++;
         }
         name[k] = '\0';
+        if (strspn(name, TCHARS) != k)
+            goto bad;
+        /* A token that is not followed by '=' starts the next challenge: only the first one
+         * is used. */
+        if (k > 0 && (*p == ' ' || *p == '\0') && out->realm[0] != '\0')
+            break;
         if (*p != '=' || k == 0)
             goto bad;
         p++;

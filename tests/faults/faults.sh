@@ -350,7 +350,8 @@ verify "$IMAGE"
 expect_failure 2 "schema version 2"
 start_server malformed-manifest:is-index
 verify "$IMAGE"
-expect_failure 2 "index, not a manifest"
+# Served as a manifest, the body says index: the two must agree.
+expect_failure 2 "served as application/vnd.oci.image.manifest.v1\+json but says application/vnd.oci.image.index.v1\+json"
 
 # --- authentication -------------------------------------------------------------------------------
 
