@@ -34,8 +34,8 @@ check_fields(const signet_reference *ref)
     /* Docker's limit: registry + "/" + repository, Docker Hub counted as "docker.io". */
     signet_reference_repository_name(name, sizeof(name), ref);
     FUZZ_CHECK(strlen(name) == strlen(ref->registry) + 1 + strlen(ref->repository));
-    FUZZ_CHECK(strlen(name) <= SIGNET_REFERENCE_NAME_MAX +
-                                   (strcmp(ref->registry, "index.docker.io") == 0 ? 6 : 0));
+    FUZZ_CHECK(strlen(name) <=
+               SIGNET_REFERENCE_NAME_MAX + (strcmp(ref->registry, "index.docker.io") == 0 ? 6 : 0));
     FUZZ_CHECK(strncmp(name, ref->registry, strlen(ref->registry)) == 0);
     FUZZ_CHECK(strcmp(name + strlen(ref->registry) + 1, ref->repository) == 0);
 }

@@ -17,9 +17,9 @@ terminated(const char *field, size_t size)
 
 /* Append @p value as a quoted-string. */
 static size_t
-put_quoted(char *out, size_t n, const char *sep, const char *name, const char *value)
+put_quoted(char *out, size_t size, size_t n, const char *sep, const char *name, const char *value)
 {
-    n += (size_t)sprintf(out + n, "%s%s=\"", sep, name);
+    n += (size_t)snprintf(out + n, size - n, "%s%s=\"", sep, name);
     for (; *value; value++) {
         if (*value == '"' || *value == '\\')
             out[n++] = '\\';
@@ -39,10 +39,10 @@ check_rebuilt(const struct signet_challenge *ch)
     signet_ctx *ctx = fuzz_begin();
     size_t n;
 
-    n = (size_t)sprintf(header, "%s", ch->scheme);
-    n = put_quoted(header, n, " ", "realm", ch->realm);
-    n = put_quoted(header, n, ",", "service", ch->service);
-    n = put_quoted(header, n, ",", "scope", ch->scope);
+    n = (size_t)snprintf(header, sizeof(header), "%s", ch->scheme);
+    n = put_quoted(header, sizeof(header), n, " ", "realm", ch->realm);
+    n = put_quoted(header, sizeof(header), n, ",", "service", ch->service);
+    n = put_quoted(header, sizeof(header), n, ",", "scope", ch->scope);
     FUZZ_CHECK(n < sizeof(header));
     FUZZ_CHECK(signet_auth__parse_challenge(&again, ctx, header) == SIGNET_OK);
     FUZZ_CHECK(strcmp(again.scheme, ch->scheme) == 0);

@@ -49,14 +49,8 @@ const struct cli_command cmd_sign_help = {
     "Set COSIGN_DOCKER_MEDIA_TYPES=1 to write Docker media types instead of OCI ones.",
     CLI_OPTS(opts)};
 
-struct job {
-    signet_reference ref;
-    int lib_rc; /* SIGNET_ERROR until the job ran */
-    char message[512];
-};
-
 struct jobs {
-    struct job *list;
+    struct cli_image_job *list;
     const signet_key *key;
     signet_cosign_options copts;
 };
@@ -65,11 +59,10 @@ static void
 sign_one(struct cli_worker *w, size_t index, void *arg)
 {
     struct jobs *jobs = arg;
-    struct job *j = &jobs->list[index];
+    struct cli_image_job *j = &jobs->list[index];
 
-    j->lib_rc = signet_cosign_sign(w->ctx, w->reg, jobs->key, &j->ref, &jobs->copts);
-    if (j->lib_rc != SIGNET_OK)
-        snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(w->ctx));
+    cli_image_job_done(j, signet_cosign_sign(w->ctx, w->reg, jobs->key, &j->ref, &jobs->copts),
+                       w->ctx);
 }
 
 int
@@ -110,16 +103,9 @@ cmd_sign(int argc, char **argv)
     jobs.copts.annotations_count = annotations.count;
     jobs.copts.recursive = o.recursive;
     jobs.copts.on_event = cli_print_event;
-    jobs.list = calloc(npos, sizeof(*jobs.list));
-    if (jobs.list == NULL) {
-        rc = cli_error("out of memory");
+    if ((rc = cli_image_jobs_new(&jobs.list, ctx, pos, npos, "signed")) != CLI_EXIT_OK)
         goto out;
-    }
-    for (size_t i = 0; i < npos; i++) {
-        jobs.list[i].lib_rc = SIGNET_ERROR;
-        snprintf(jobs.list[i].message, sizeof(jobs.list[i].message), "'%s' was not signed", pos[i]);
-        if ((rc = cli_parse_image(&jobs.list[i].ref, ctx, pos[i])) != CLI_EXIT_OK)
-            goto out;
+    for (size_t i = 0; i < npos; i++)
         if (jobs.list[i].ref.digest[0] == '\0')
             fprintf(stderr,
                     "WARNING: Image reference %s uses a tag, not a digest, to identify the image "
@@ -127,20 +113,14 @@ cmd_sign(int argc, char **argv)
                     "one. Please use a\n    digest (example.com/ubuntu@sha256:abc123...) rather "
                     "than tag\n    (example.com/ubuntu:latest) for the input to cosign.\n",
                     pos[i]);
-    }
     if ((rc = cli_registry_options(&ropts, &cmd_sign_help, &o.reg, &jobs.copts)) != CLI_EXIT_OK ||
         (rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
         goto out;
     jobs.key = key;
-    if (cli_run_parallel(npos, nworkers, &ropts, sign_one, &jobs) != 0)
-        failed = 1;
-    for (size_t i = 0; i < npos; i++) {
-        if (jobs.list[i].lib_rc == SIGNET_OK)
-            continue;
-        cli_report(jobs.list[i].lib_rc, jobs.list[i].message);
-        failed = 1;
-    }
-    rc = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+    failed = cli_run_parallel(npos, nworkers, &ropts, sign_one, &jobs) != 0;
+    rc = cli_image_jobs_report(jobs.list, npos);
+    if (failed && rc == CLI_EXIT_OK)
+        rc = CLI_EXIT_FAILED;
 out:
     free(jobs.list);
     cli_annotations_release(&annotations);

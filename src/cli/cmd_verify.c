@@ -52,15 +52,9 @@ const struct cli_command cmd_verify_help = {
     "payloads go to standard output only when every image verified.",
     CLI_OPTS(opts)};
 
-struct job {
-    signet_reference ref;
-    signet_cosign_verified *verified;
-    int lib_rc; /* SIGNET_ERROR until the job ran */
-    char message[512];
-};
-
 struct jobs {
-    struct job *list;
+    struct cli_image_job *list;
+    signet_cosign_verified **verified;
     const signet_key *key;
     signet_cosign_options copts;
 };
@@ -69,16 +63,16 @@ static void
 verify_one(struct cli_worker *w, size_t index, void *arg)
 {
     struct jobs *jobs = arg;
-    struct job *j = &jobs->list[index];
+    struct cli_image_job *j = &jobs->list[index];
 
-    j->lib_rc =
-        signet_cosign_verify(&j->verified, w->ctx, w->reg, jobs->key, &j->ref, &jobs->copts);
-    if (j->lib_rc != SIGNET_OK)
-        snprintf(j->message, sizeof(j->message), "%s", signet_ctx_error(w->ctx));
+    cli_image_job_done(j,
+                       signet_cosign_verify(&jobs->verified[index], w->ctx, w->reg, jobs->key,
+                                            &j->ref, &jobs->copts),
+                       w->ctx);
 }
 
 static void
-print_checks(const struct job *j, int annotations)
+print_checks(const struct cli_image_job *j, int annotations)
 {
     char name[600];
 
@@ -99,13 +93,13 @@ cmd_verify(int argc, char **argv)
     struct options o = {NULL, {{0}, 0}, "json", NULL, NULL, 1, 0, {0, 0, NULL, NULL, NULL}};
     static const char *pos[IMAGES_MAX];
     signet_registry_options ropts;
-    struct jobs jobs = {NULL, NULL, SIGNET_COSIGN_OPTIONS_INIT};
+    struct jobs jobs = {NULL, NULL, NULL, SIGNET_COSIGN_OPTIONS_INIT};
     size_t npos, nworkers;
     signet_ctx *ctx = NULL;
     signet_key *key = NULL;
     signet_buf json = SIGNET_BUF_INIT;
     struct cli_annotations annotations;
-    int rc = CLI_EXIT_OK, lib_rc, rejected = 0, failed = 0;
+    int rc = CLI_EXIT_OK, lib_rc, failed;
 
     CLI_PARSE_OR_RETURN(cmd_verify_help, &o, argc, argv, pos, &npos);
     if (o.key == NULL)
@@ -140,49 +134,35 @@ cmd_verify(int argc, char **argv)
         goto out;
     }
     jobs.key = key;
-    jobs.list = calloc(npos, sizeof(*jobs.list));
-    if (jobs.list == NULL) {
+    jobs.verified = calloc(npos, sizeof(*jobs.verified));
+    if (jobs.verified == NULL) {
         rc = cli_error("out of memory");
         goto out;
     }
-    for (size_t i = 0; i < npos; i++) {
-        jobs.list[i].lib_rc = SIGNET_ERROR;
-        snprintf(jobs.list[i].message, sizeof(jobs.list[i].message), "'%s' was not verified",
-                 pos[i]);
-        if ((rc = cli_parse_image(&jobs.list[i].ref, ctx, pos[i])) != CLI_EXIT_OK)
-            goto out;
-    }
-    if (cli_run_parallel(npos, nworkers, &ropts, verify_one, &jobs) != 0)
-        failed = 1;
-    for (size_t i = 0; i < npos; i++) {
-        struct job *j = &jobs.list[i];
-        if (j->lib_rc == SIGNET_OK)
-            continue;
-        if (cli_report(j->lib_rc, j->message) == CLI_EXIT_REJECTED)
-            rejected = 1;
-        else
-            failed = 1;
-    }
-    if (failed || rejected) {
-        rc = failed ? CLI_EXIT_FAILED : CLI_EXIT_REJECTED;
+    if ((rc = cli_image_jobs_new(&jobs.list, ctx, pos, npos, "verified")) != CLI_EXIT_OK)
         goto out;
-    }
+    failed = cli_run_parallel(npos, nworkers, &ropts, verify_one, &jobs) != 0;
+    rc = cli_image_jobs_report(jobs.list, npos);
+    if (failed && rc != CLI_EXIT_FAILED)
+        rc = CLI_EXIT_FAILED;
+    if (rc != CLI_EXIT_OK)
+        goto out;
     /* Verify, then release: everything verified, so now print. */
     signet_buf_init(&json, 64u * 1024 * 1024, 0);
     for (size_t i = 0; i < npos; i++) {
-        struct job *j = &jobs.list[i];
+        struct cli_image_job *j = &jobs.list[i];
         print_checks(j, annotations.count > 0);
         if (strcmp(o.output, "text") == 0) {
-            for (size_t k = 0; k < signet_cosign_verified_count(j->verified); k++) {
+            for (size_t k = 0; k < signet_cosign_verified_count(jobs.verified[i]); k++) {
                 size_t len;
-                const char *p = signet_cosign_verified_payload(j->verified, k, &len);
+                const char *p = signet_cosign_verified_payload(jobs.verified[i], k, &len);
                 fwrite(p, 1, len, stdout);
                 fputc('\n', stdout);
             }
             continue;
         }
         json.size = 0;
-        if ((lib_rc = signet_cosign_verified_json(&json, ctx, j->verified)) != SIGNET_OK) {
+        if ((lib_rc = signet_cosign_verified_json(&json, ctx, jobs.verified[i])) != SIGNET_OK) {
             rc = cli_fail(ctx, lib_rc);
             goto out;
         }
@@ -191,8 +171,9 @@ cmd_verify(int argc, char **argv)
     if (fflush(stdout) != 0)
         rc = cli_error("cannot write to standard output");
 out:
-    for (size_t i = 0; jobs.list != NULL && i < npos; i++)
-        signet_cosign_verified_free(jobs.list[i].verified);
+    for (size_t i = 0; jobs.verified != NULL && i < npos; i++)
+        signet_cosign_verified_free(jobs.verified[i]);
+    free(jobs.verified);
     free(jobs.list);
     cli_annotations_release(&annotations);
     signet_buf_dispose(&json);

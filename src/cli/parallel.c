@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct pool {
@@ -88,4 +89,50 @@ cli_parse_workers(size_t *out, const char *text, size_t fallback)
         return -1;
     *out = (size_t)n;
     return 0;
+}
+
+int
+cli_image_jobs_new(struct cli_image_job **out, signet_ctx *ctx, const char *const *texts, size_t n,
+                   const char *verb)
+{
+    struct cli_image_job *jobs = calloc(n, sizeof(*jobs));
+    int rc;
+
+    *out = NULL;
+    if (jobs == NULL)
+        return cli_error("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].lib_rc = SIGNET_ERROR;
+        snprintf(jobs[i].message, sizeof(jobs[i].message), "'%s' was not %s", texts[i], verb);
+        if ((rc = signet_reference_parse(&jobs[i].ref, ctx, texts[i])) != SIGNET_OK) {
+            free(jobs);
+            return cli_fail(ctx, rc);
+        }
+    }
+    *out = jobs;
+    return CLI_EXIT_OK;
+}
+
+void
+cli_image_job_done(struct cli_image_job *job, int lib_rc, const signet_ctx *ctx)
+{
+    job->lib_rc = lib_rc;
+    if (lib_rc != SIGNET_OK)
+        snprintf(job->message, sizeof(job->message), "%s", signet_ctx_error(ctx));
+}
+
+int
+cli_image_jobs_report(const struct cli_image_job *jobs, size_t n)
+{
+    int status = CLI_EXIT_OK;
+
+    for (size_t i = 0; i < n; i++) {
+        int s;
+        if (jobs[i].lib_rc == SIGNET_OK)
+            continue;
+        s = cli_report(jobs[i].lib_rc, jobs[i].message);
+        if (status == CLI_EXIT_OK || s == CLI_EXIT_FAILED)
+            status = s;
+    }
+    return status;
 }
