@@ -29,37 +29,14 @@ int
 cmd_download(int argc, char **argv)
 {
     struct options o = {NULL, {0, 0, NULL, NULL, NULL}};
-    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
-    signet_buf text = SIGNET_BUF_INIT;
-    signet_reference ref;
     const char *pos[2];
     size_t npos;
-    signet_ctx *ctx = NULL;
-    signet_registry *reg = NULL;
-    int rc, lib_rc;
 
     CLI_PARSE_OR_RETURN(cmd_download_help, &o, argc, argv, pos, &npos);
     if (npos != 2 || strcmp(pos[0], "signature") != 0)
         return cli_usage_error(&cmd_download_help,
                                "usage is 'download signature IMAGE' (only signatures can be "
                                "downloaded)");
-    if ((rc = cli_check_platform(&cmd_download_help, o.platform)) != CLI_EXIT_OK)
-        return rc;
-    if (signet_ctx_new(&ctx) != SIGNET_OK)
-        return cli_error("out of memory");
-    copts.platform = o.platform;
-    signet_buf_init(&text, 256u * 1024 * 1024, 0);
-    if ((rc = cli_parse_image(&ref, ctx, pos[1])) != CLI_EXIT_OK ||
-        (rc = cli_registry_open(&reg, ctx, &cmd_download_help, &o.reg, &copts)) != CLI_EXIT_OK)
-        goto out;
-    if ((lib_rc = signet_cosign_download(&text, ctx, reg, &ref, &copts)) != SIGNET_OK) {
-        rc = cli_fail(ctx, lib_rc);
-        goto out;
-    }
-    fwrite(text.ptr, 1, text.size, stdout);
-out:
-    signet_buf_dispose(&text);
-    signet_registry_free(reg);
-    signet_ctx_free(ctx);
-    return rc;
+    return cli_print_image_text(&cmd_download_help, pos[1], o.platform, &o.reg,
+                                signet_cosign_download, 256u * 1024 * 1024);
 }

@@ -161,3 +161,37 @@ cli_annotations_release(struct cli_annotations *a)
         free(a->items[i]);
     a->count = 0;
 }
+
+int
+cli_print_image_text(const struct cli_command *cmd, const char *image, const char *platform,
+                     const struct cli_registry_flags *flags, cli_image_text_fn fn, size_t max)
+{
+    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
+    signet_buf text = SIGNET_BUF_INIT;
+    signet_reference ref;
+    signet_ctx *ctx = NULL;
+    signet_registry *reg = NULL;
+    int rc, lib_rc;
+
+    if ((rc = cli_check_platform(cmd, platform)) != CLI_EXIT_OK)
+        return rc;
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return cli_error("out of memory");
+    copts.platform = platform;
+    signet_buf_init(&text, max, 0);
+    if ((rc = cli_parse_image(&ref, ctx, image)) != CLI_EXIT_OK ||
+        (rc = cli_registry_open(&reg, ctx, cmd, flags, &copts)) != CLI_EXIT_OK)
+        goto out;
+    if ((lib_rc = fn(&text, ctx, reg, &ref, &copts)) != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    fwrite(text.ptr, 1, text.size, stdout);
+    if (fflush(stdout) != 0)
+        rc = cli_error("cannot write to standard output");
+out:
+    signet_buf_dispose(&text);
+    signet_registry_free(reg);
+    signet_ctx_free(ctx);
+    return rc;
+}

@@ -79,6 +79,17 @@ void cli_annotations_release(struct cli_annotations *a);
 /* Parse an image reference, printing why not. Returns an exit status. */
 int cli_parse_image(signet_reference *out, signet_ctx *ctx, const char *text);
 
+/* A library function that describes an image as text (signet_cosign_tree, _download). */
+typedef int (*cli_image_text_fn)(signet_buf *out, signet_ctx *ctx, signet_registry *reg,
+                                 const signet_reference *image, const signet_cosign_options *opts);
+
+/*
+ * Print what @p fn says about @p image (at most @p max bytes) on standard output, after
+ * checking the platform and registry flags. Returns an exit status.
+ */
+int cli_print_image_text(const struct cli_command *cmd, const char *image, const char *platform,
+                         const struct cli_registry_flags *flags, cli_image_text_fn fn, size_t max);
+
 /* Print a library event on stderr (signet_cosign_event_cb). */
 void cli_print_event(const char *message, void *payload);
 
