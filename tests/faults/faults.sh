@@ -6,27 +6,20 @@
 # stdout is empty on failure, the "signet: ..." message, and, from the server's request log,
 # what the client actually sent. Environment: SIGNET (the tool; CTest sets it), PYTHON
 # (default python3; the server needs only the standard library and the openssl command).
+# The checks (run, expect_*, finish...) are the shared ones of tests/lib/checks.sh.
 set -u
+
+# shellcheck source=SCRIPTDIR/../lib/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=${PYTHON:-python3}
 GUARD=60 # seconds before a hung signet is killed (status 124): a hang guard, not a timing check
-passed=0
-failed=0
-finished=0
+RUN_WITH=(timeout "$GUARD") # every run is guarded (only executables are run here)
 SERVER_PID=
 
-# No terminal, no password, no credentials or signature repository from the caller's setup.
-exec </dev/null
-export LC_ALL=C
-unset COSIGN_PASSWORD COSIGN_REPOSITORY REGISTRY_AUTH_FILE XDG_RUNTIME_DIR
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/signet-faults.XXXXXX") || {
-    echo "FAIL: cannot create a temporary directory"
-    exit 1
-}
-OUT=$TMP/.stdout
-ERR=$TMP/.stderr
+# Nor the caller's containers auth.json (the shared setup drops the other credentials).
+unset XDG_RUNTIME_DIR
 
 stop_server() {
     if [ -n "$SERVER_PID" ]; then
@@ -35,65 +28,32 @@ stop_server() {
         SERVER_PID=
     fi
 }
+at_exit stop_server
 
-on_exit() {
-    local rc=$?
-    stop_server
-    cd / && rm -rf "$TMP"
-    if [ "$finished" = 0 ]; then
-        echo "FAIL: $(basename "$0") stopped before the end (status $rc); $passed passed, $((failed + 1)) failed"
-        exit 1
-    fi
-}
-trap on_exit EXIT
-
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-
-[ -n "${SIGNET:-}" ] || die "SIGNET is not set (run through ctest, or point it at the signet binary)"
-[ -x "$SIGNET" ] || die "SIGNET=$SIGNET is not an executable"
+require_signet
 command -v "$PY" >/dev/null || die "$PY not found"
 command -v openssl >/dev/null || die "openssl not found"
 command -v timeout >/dev/null || die "timeout (coreutils) not found"
 
 # Credentials are looked up in $DOCKER_CONFIG or ~/.docker: both empty unless a case says so.
-export HOME=$TMP/home DOCKER_CONFIG=$TMP/home/.docker
+export HOME=$TEST_TMP/home DOCKER_CONFIG=$TEST_TMP/home/.docker
 mkdir -p "$DOCKER_CONFIG"
 
 # The trusted key: the server signs with it through openssl, signet verifies with its .pub.
-if ! openssl ecparam -name prime256v1 -genkey -noout -out "$TMP/key.pem" 2>/dev/null ||
-    ! openssl ec -in "$TMP/key.pem" -pubout -out "$TMP/key.pub" 2>/dev/null; then
+if ! openssl ecparam -name prime256v1 -genkey -noout -out "$TEST_TMP/key.pem" 2>/dev/null ||
+    ! openssl ec -in "$TEST_TMP/key.pem" -pubout -out "$TEST_TMP/key.pub" 2>/dev/null; then
     die "openssl could not make a P-256 key pair"
 fi
-
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $*"
-}
-
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    shift
-    echo "    command: ${LAST_CMD:-}"
-    echo "    status:  ${STATUS:-}"
-    [ -s "$OUT" ] && echo "    stdout:  $(head -c 400 "$OUT" | tr -c '[:print:]\n' '?' | sed '2,$s/^/             /')"
-    [ -s "$ERR" ] && echo "    stderr:  $(head -c 600 "$ERR" | sed '2,$s/^/             /')"
-    local d
-    for d in "$@"; do printf '%s\n' "$d" | sed 's/^/    /'; done
-}
 
 # start_server SCENARIO: sets PORT, DIGEST (the image manifest's), REPO, IMAGE, SIG_TAG, LOG.
 start_server() {
     stop_server
-    SCENARIO=$1
-    SDIR=$TMP/$(printf '%02d' $((${#SCENARIOS_RUN[@]} + 1)))-${1//[^a-z0-9-]/_}
+    CHECK_PREFIX="[$1] " # every check names its scenario
+    SDIR=$TEST_TMP/$(printf '%02d' $((${#SCENARIOS_RUN[@]} + 1)))-${1//[^a-z0-9-]/_}
     SCENARIOS_RUN+=("$1")
     mkdir "$SDIR" || die "cannot create $SDIR"
     LOG=$SDIR/requests.jsonl
-    "$PY" "$HERE/fault_registry.py" --scenario "$1" --key "$TMP/key.pem" --log "$LOG" \
+    "$PY" "$HERE/fault_registry.py" --scenario "$1" --key "$TEST_TMP/key.pem" --log "$LOG" \
         >"$SDIR/server.out" 2>"$SDIR/server.err" &
     SERVER_PID=$!
     local _
@@ -115,45 +75,29 @@ start_server() {
 }
 SCENARIOS_RUN=()
 
+# FAULTS_VERBOSE=1: also a trace of each run's status and error line, to follow a long run.
 run() {
-    LAST_CMD=$(printf '%q ' "$@")
-    timeout "$GUARD" "$@" >"$OUT" 2>"$ERR"
-    STATUS=$?
+    checks_run "$@"
     if [ -n "${FAULTS_VERBOSE:-}" ]; then
-        echo "    [$STATUS] $(grep -v '^signet: warning:' "$ERR" | grep '^signet:' | head -c 400)"
+        echo "    [$STATUS] $(grep -v '^signet: warning:' "$RUN_ERR" | grep '^signet:' | head -c 400)"
     fi
 }
 
 verify() {
-    run "$SIGNET" verify --key "$TMP/key.pub" --allow-http-registry "$@"
-}
-
-expect_status() {
-    if [ "$STATUS" = "$1" ]; then
-        ok "[$SCENARIO] exit status $1"
-    else
-        not_ok "[$SCENARIO] exit status $1 expected, got $STATUS"
-    fi
-}
-
-expect_stdout_empty() {
-    if [ ! -s "$OUT" ]; then ok "[$SCENARIO] stdout empty"; else not_ok "[$SCENARIO] stdout should be empty"; fi
+    run "$SIGNET" verify --key "$TEST_TMP/key.pub" --allow-http-registry "$@"
 }
 
 # A "signet: ..." error line (not a warning) matching the extended regex, case-insensitive.
 expect_message() {
-    if grep -v '^signet: warning:' "$ERR" | grep -qiE -- "^signet: .*($1)"; then
-        ok "[$SCENARIO] message matches /$1/"
+    if grep -v '^signet: warning:' "$RUN_ERR" | grep -qiE -- "^signet: .*($1)"; then
+        ok "message matches /$1/"
     else
-        not_ok "[$SCENARIO] a 'signet: ' error line should match /$1/"
+        not_ok "a 'signet: ' error line should match /$1/"
     fi
 }
 
-expect_stdout_contains() {
-    if grep -qF -- "$1" "$OUT"; then ok "[$SCENARIO] stdout has '$1'"; else not_ok "[$SCENARIO] stdout should contain '$1'"; fi
-}
-
-# A refusal: exact status, nothing on stdout, a message saying what is wrong.
+# A refusal: exact status, nothing on stdout, a message saying what is wrong. Stricter than the
+# shared expect_failure: the message must be signet's own error line, not a warning.
 expect_failure() {
     expect_status "$1"
     expect_stdout_empty
@@ -195,12 +139,11 @@ if not eval("(" + sys.argv[2] + ")"):
     sys.exit(1)
 EOF
     ); then
-        ok "[$SCENARIO] server saw: $1"
+        ok "server saw: $1"
     else
-        not_ok "[$SCENARIO] server should have seen: $1" "check: $2" "requests:" "$why"
+        not_ok "server should have seen: $1" "check: $2" "requests:" "$why"
     fi
 }
-
 
 # --- baseline ---------------------------------------------------------------------------------
 
@@ -247,7 +190,7 @@ verify "$IMAGE"
 expect_failure 2 "503"
 expect_message "after [0-9]+ tries"
 # The message's count of tries is what the server saw, and it gave up.
-tries=$(grep -oE 'after [0-9]+ tries' "$ERR" | grep -oE '[0-9]+' | head -1)
+tries=$(grep -oE 'after [0-9]+ tries' "$RUN_ERR" | grep -oE '[0-9]+' | head -1)
 expect_log "${tries:-?} tries in all, more than one, all answered 503" \
     "len(L) == ${tries:-0} and len(L) > 1 and all(e['status'] == 503 for e in L)"
 
@@ -320,14 +263,14 @@ expect_log "the oversized payload was never fetched" 'not req(path="/blobs/")'
 start_server thousand-layers
 verify "$IMAGE"
 expect_verified
-if [ "$(grep -o '"docker-manifest-digest"' "$OUT" | wc -l)" = 1 ]; then
-    ok "[$SCENARIO] exactly one verified payload printed"
+if [ "$(grep -o '"docker-manifest-digest"' "$RUN_OUT" | wc -l)" = 1 ]; then
+    ok "exactly one verified payload printed"
 else
-    not_ok "[$SCENARIO] exactly one verified payload should be printed"
+    not_ok "exactly one verified payload should be printed"
 fi
 # With a key that made none of them, all 1000 are checked and refused: rejected, not failed.
-openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$TMP/other.pub" 2>/dev/null
-run "$SIGNET" verify --key "$TMP/other.pub" --allow-http-registry "$IMAGE"
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout -out "$TEST_TMP/other.pub" 2>/dev/null
+run "$SIGNET" verify --key "$TEST_TMP/other.pub" --allow-http-registry "$IMAGE"
 expect_failure 1 "no matching signatures"
 
 # 1001 copies of a valid layer: refused for the count alone, before any payload is fetched.
@@ -440,15 +383,15 @@ expect_failure 2 "protocol"
 # --- signing through a hiccup -----------------------------------------------------------------
 
 start_server sign-500-then-ok
-COSIGN_PASSWORD=pw run "$SIGNET" generate-key-pair --output-key-prefix "$TMP/signer"
+COSIGN_PASSWORD=pw run "$SIGNET" generate-key-pair --output-key-prefix "$TEST_TMP/signer"
 expect_status 0
-COSIGN_PASSWORD=pw run "$SIGNET" sign --key "$TMP/signer.key" --tlog-upload=false --allow-http-registry "$IMAGE"
+COSIGN_PASSWORD=pw run "$SIGNET" sign --key "$TEST_TMP/signer.key" --tlog-upload=false --allow-http-registry "$IMAGE"
 expect_status 0
 expect_log "the .sig manifest PUT got 500, was retried and stored" \
     'statuses("PUT", "/manifests/" + ENV["SIG_TAG"])[:2] == [500, 201] and
      all(e["content_type"] == "application/vnd.oci.image.manifest.v1+json"
          for e in req("PUT", "/manifests/"))'
-run "$SIGNET" verify --key "$TMP/signer.pub" --allow-http-registry "$IMAGE"
+run "$SIGNET" verify --key "$TEST_TMP/signer.pub" --allow-http-registry "$IMAGE"
 expect_verified
 verify "$IMAGE" # the server's own key did not make this signature
 expect_failure 1 "does not verify"
@@ -457,7 +400,7 @@ expect_failure 1 "does not verify"
 # replaced: signing stops before any manifest is written.
 for scenario in malformed-manifest:not-json thousand-layers; do
     start_server "$scenario"
-    COSIGN_PASSWORD=pw run "$SIGNET" sign --key "$TMP/signer.key" --tlog-upload=false --allow-http-registry "$IMAGE"
+    COSIGN_PASSWORD=pw run "$SIGNET" sign --key "$TEST_TMP/signer.key" --tlog-upload=false --allow-http-registry "$IMAGE"
     case $scenario in
     malformed*) expect_failure 2 "malformed" ;;
     *) expect_failure 2 "1000 signatures" ;;
@@ -465,7 +408,4 @@ for scenario in malformed-manifest:not-json thousand-layers; do
     expect_log "no manifest written" 'not req("PUT", "/manifests/")'
 done
 
-stop_server
-finished=1
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -9,34 +9,20 @@
 #   image_digest REF               the digest of $REG/REF, from skopeo inspect --raw + sha256sum
 #   get_manifest / get_blob / put_blob / put_manifest / http_status   raw HTTP with curl
 #   sg VERB ARGS...                signet VERB with the flags this registry needs
-#   run CMD... ; expect_*          run a command, then check its status, stdout and stderr
-#   finish                         print "N passed, N failed"; non-zero exit on any failure
+#   json_get / cosign_payload      read JSON, write cosign's payload (independently of signet)
+# and the shared checks of tests/lib/checks.sh: new_test, run, check, expect_*, finish, die.
+# Every run's output is collected in $ALL_OUTPUT, to look for leaked secrets.
 #
 # Environment (set by CTest): SIGNET (the tool), VECTORS (shared test vectors).
 set -u
 
+# shellcheck source=SCRIPTDIR/../lib/checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
+
 REG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3 # has cryptography; the python3 first on PATH may not
-_passed=0
-_failed=0
-_finished=0
-_test_no=0
 _reg_pids=()
 
-# No terminal, no password or signature repository from the caller's environment, usual modes.
-exec </dev/null
-unset COSIGN_PASSWORD COSIGN_REPOSITORY COSIGN_DOCKER_MEDIA_TYPES REGISTRY_AUTH_FILE DOCKER_CONFIG
-umask 022
-export LC_ALL=C
-
-TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/signet-registry.XXXXXX") || {
-    echo "FAIL: cannot create a temporary directory" >&2
-    exit 1
-}
-RUN_OUT=$TEST_TMP/.stdout
-RUN_ERR=$TEST_TMP/.stderr
-ALL_OUTPUT=$TEST_TMP/.all-output # every captured stdout/stderr, to look for leaked secrets
-STATUS=
 # The caller's credential files must not be seen (by signet or skopeo): a private HOME and
 # runtime dir, each test setting DOCKER_CONFIG / REGISTRY_AUTH_FILE itself when it wants one.
 export HOME=$TEST_TMP/home
@@ -53,33 +39,13 @@ stop_registries() {
     _reg_pids=()
 }
 
-_on_exit() {
-    local rc=$?
-    stop_registries
-    cd / && rm -rf "$TEST_TMP"
-    if [ "$_finished" = 0 ]; then
-        # set -u, a missing prerequisite or a crash stopped the script: that is a failure.
-        echo "FAIL: $(basename "$0") stopped before the end (status $rc); $_passed passed, $((_failed + 1)) failed"
-        exit 1
-    fi
-}
-trap _on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Stop the whole script as failed (a prerequisite is missing: never skip silently). On stderr,
-# so that it shows from inside $(...) too, whose caller then stops with `|| die`.
-die() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+# Before the temporary directory (their storage) is removed, in finish and on any exit.
+at_exit stop_registries
 
 require_env() {
     local tool
-    [ -n "${SIGNET:-}" ] || die "SIGNET is not set (run through ctest, or set it to the signet binary)"
-    [ -x "$SIGNET" ] || die "SIGNET=$SIGNET is not an executable"
-    [ -n "${VECTORS:-}" ] || die "VECTORS is not set (the shared vectors directory, ../shared/vectors beside the repository)"
-    [ -f "$VECTORS/cosign/README.md" ] || die "VECTORS=$VECTORS does not hold the shared test vectors"
+    require_signet
+    require_vectors
     for tool in docker-registry skopeo openssl curl htpasswd; do
         command -v "$tool" >/dev/null ||
             die "$tool not found: the registry tests need docker-registry, skopeo, openssl, curl and htpasswd (apache2-utils); the install script installs them"
@@ -87,13 +53,6 @@ require_env() {
     [ -x "$PY" ] || die "$PY not found"
     "$PY" -c 'import cryptography.hazmat.primitives.asymmetric.ec' 2>/dev/null ||
         die "$PY lacks the cryptography package (python3-cryptography)"
-}
-
-new_test() {
-    _test_no=$((_test_no + 1))
-    TEST_DIR=$TEST_TMP/$(printf '%02d' "$_test_no")
-    mkdir "$TEST_DIR" && cd "$TEST_DIR" || die "cannot create $TEST_DIR"
-    echo "# $*"
 }
 
 # --- the registry ---------------------------------------------------------------------------
@@ -358,110 +317,7 @@ new_keys() {
     done
 }
 
-# --- checks ---------------------------------------------------------------------------------
-
-run() {
-    LAST_CMD=$(printf '%q ' "$@")
-    "$@" >"$RUN_OUT" 2>"$RUN_ERR"
-    STATUS=$?
-    cat "$RUN_OUT" "$RUN_ERR" >>"$ALL_OUTPUT"
-}
-
-ok() {
-    _passed=$((_passed + 1))
-    echo "ok - $*"
-}
-
-# not_ok DESCRIPTION [DETAIL...]: the last command, its output and the details are shown.
-not_ok() {
-    _failed=$((_failed + 1))
-    echo "FAIL - $1"
-    shift
-    echo "    command: ${LAST_CMD:-}"
-    echo "    status:  ${STATUS:-}"
-    [ -s "$RUN_OUT" ] && echo "    stdout:  $(head -c 800 "$RUN_OUT" | tr -c '[:print:]\n' '?' | sed '2,$s/^/             /')"
-    [ -s "$RUN_ERR" ] && echo "    stderr:  $(head -c 800 "$RUN_ERR" | sed '2,$s/^/             /')"
-    local d
-    for d in "$@"; do echo "    $d"; done
-}
-
-# check DESCRIPTION COMMAND...: passes when COMMAND succeeds (its output is shown if not).
-check() {
-    local desc=$1 out
-    shift
-    if out=$("$@" 2>&1); then
-        ok "$desc"
-    else
-        not_ok "$desc" "check: $(printf '%q ' "$@")" "said: $(printf '%s' "$out" | head -c 1500)"
-    fi
-}
-
-expect_status() {
-    if [ "$STATUS" = "$1" ]; then
-        ok "exit status $1: $LAST_CMD"
-    else
-        not_ok "exit status $1 expected, got $STATUS"
-    fi
-}
-
-expect_stdout_empty() {
-    if [ ! -s "$RUN_OUT" ]; then ok "stdout empty"; else not_ok "stdout should be empty"; fi
-}
-
-expect_stderr_contains() {
-    if grep -qF -- "$1" "$RUN_ERR"; then
-        ok "stderr says '$1'"
-    else
-        not_ok "stderr should contain '$1'"
-    fi
-}
-
-# Extended regular expression, case-insensitive: for messages with several fair wordings.
-expect_stderr_matches() {
-    if grep -qiE -- "$1" "$RUN_ERR"; then
-        ok "stderr matches /$1/"
-    else
-        not_ok "stderr should match /$1/"
-    fi
-}
-
-expect_stderr_not_contains() {
-    if ! grep -qF -- "$1" "$RUN_ERR"; then
-        ok "stderr does not say '$1'"
-    else
-        not_ok "stderr should not contain '$1'"
-    fi
-}
-
-expect_stdout_contains() {
-    if grep -qF -- "$1" "$RUN_OUT"; then
-        ok "stdout says '$1'"
-    else
-        not_ok "stdout should contain '$1'"
-    fi
-}
-
-# A refused or failed command: exact status, nothing on stdout, a message saying why.
-expect_failure() {
-    expect_status "$1"
-    expect_stdout_empty
-    expect_stderr_matches "$2"
-}
-
-expect_eq() {
-    if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "expected '$2'" "got      '$1'"; fi
-}
-
-# The captured stdout is byte-identical to FILE.
-expect_stdout_equals_file() {
-    if cmp -s "$RUN_OUT" "$1"; then
-        ok "stdout is exactly $(basename "$1")"
-    else
-        not_ok "stdout should be byte-identical to $(basename "$1")" "expected: $(head -c 600 "$1")"
-    fi
-}
-
-save_stdout() { cp "$RUN_OUT" "$1"; }
+# --- JSON, read and written independently of signet -----------------------------------------
 
 # json_get FILE PYTHON-EXPRESSION: print the expression over the parsed JSON `j` (strings raw,
 # everything else as compact JSON).
@@ -479,14 +335,4 @@ EOF
 cosign_payload() {
     printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":%s}' \
         "$1" "$2" "${3:-null}"
-}
-
-finish() {
-    _finished=1
-    stop_registries
-    echo "$_passed passed, $_failed failed"
-    if [ "$_failed" -ne 0 ] || [ "$_passed" -eq 0 ]; then
-        exit 1
-    fi
-    exit 0
 }
