@@ -30,17 +30,18 @@ EOF_CONFIG
             kill -0 "$REGISTRY_PID" 2>/dev/null || break   # port taken: try another
             sleep 0.05
         done
-        kill "$REGISTRY_PID" 2>/dev/null
-        wait "$REGISTRY_PID" 2>/dev/null
+        kill "$REGISTRY_PID" 2>/dev/null || true
+        wait "$REGISTRY_PID" 2>/dev/null || true
     done
     echo "start_registry: docker-registry did not start (see $dir/registry.log)" >&2
     return 1
 }
 
 stop_registry() {
+    # Under the caller's `set -e`: the killed registry's exit status must not end the caller.
     if [ -n "${REGISTRY_PID:-}" ]; then
-        kill "$REGISTRY_PID" 2>/dev/null
-        wait "$REGISTRY_PID" 2>/dev/null
+        kill "$REGISTRY_PID" 2>/dev/null || true
+        wait "$REGISTRY_PID" 2>/dev/null || true
         REGISTRY_PID=
     fi
     return 0
