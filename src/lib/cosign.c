@@ -583,6 +583,8 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
                      const signet_cosign_options *opts)
 {
     signet_cosign_verified *v = NULL;
+    signet_buf expected = SIGNET_BUF_INIT; /* the payload signet would sign for this image */
+    char expected_digest[SIGNET_DIGEST_MAX] = "";
     signet_reference att;
     struct manifest m;
     char reasons[REASONS_MAX] = "", name[SIGNET_REFERENCE_NAME_MAX * 2];
@@ -613,6 +615,10 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
     }
     if (rc != SIGNET_OK)
         goto out;
+    signet_buf_init(&expected, SIGNET_BLOB_MAX, 0);
+    if ((rc = signet_cosign_payload(&expected, ctx, &v->image, opts)) != SIGNET_OK)
+        goto out;
+    signet_digest_sha256(expected_digest, expected.ptr, expected.size);
     v->payloads = calloc(json_array_size(m.entries) + 1, sizeof(signet_buf));
     if (v->payloads == NULL) {
         rc = signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
@@ -655,7 +661,14 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
             continue;
         }
         signet_buf_init(payload, SIGNET_BLOB_MAX, 0);
-        lrc = signet_registry_get_blob(payload, &scratch, reg, &att, digest);
+        /*
+         * The layer's digest names its bytes: when it is the digest of the payload signet would
+         * sign for this image, those are the bytes, and the registry need not be asked.
+         */
+        if (strcmp(digest, expected_digest) == 0)
+            lrc = signet_buf_put(payload, expected.ptr, expected.size);
+        else
+            lrc = signet_registry_get_blob(payload, &scratch, reg, &att, digest);
         if (lrc == SIGNET_OK)
             lrc = signet_verify_data(&scratch, key, sig.ptr, sig.size, payload->ptr, payload->size);
         signet_buf_dispose(&sig);
@@ -685,6 +698,7 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
                                v->image.digest, reasons[0] ? reasons : "no signature layers");
     }
 out:
+    signet_buf_dispose(&expected);
     signet_manifest__release(&m);
     signet_cosign_verified_free(v);
     return rc;

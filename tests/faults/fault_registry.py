@@ -39,7 +39,8 @@ ZERO_TIME = "0001-01-01T00:00:00Z"
 MIB = 1024 * 1024
 
 SCENARIOS = """
-ok                          everything correct
+ok                          everything correct (a payload signet must fetch: "optional" is set)
+reconstructible             everything correct, cosign's default payload (signet need not fetch it)
 429-then-ok                 first 2 requests: 429 with Retry-After: 1
 500-then-ok                 first 2 requests: 500
 always-503                  every request: 503
@@ -222,7 +223,11 @@ def build(args, port):
         return store, facts
 
     reference = "127.0.0.1:%d/%s" % (port, args.repo)
-    payload = payload_for(reference, digest)
+    # With "optional" set the payload is not the one signet would write for this image, so
+    # signet must fetch it; "reconstructible" serves cosign's default payload, which signet
+    # rebuilds from the layer digest instead of fetching.
+    payload = payload_for(reference, digest,
+                          None if args.scenario == "reconstructible" else {"creator": "faults"})
     signature = base64.b64encode(openssl_sign(args.key, payload)).decode()
     store.blobs[sha256(payload)] = payload
     layers = [sig_layer(payload, signature)]

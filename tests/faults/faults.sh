@@ -147,6 +147,14 @@ EOF
 
 # --- baseline ---------------------------------------------------------------------------------
 
+start_server reconstructible
+verify "$IMAGE"
+expect_verified
+expect_log "cosign's default payload is rebuilt from its digest, not fetched" '
+    [(e["method"], e["path"]) for e in L] == [
+        ("HEAD", "/v2/test/app/manifests/v1"),
+        ("GET", "/v2/test/app/manifests/" + ENV["SIG_TAG"])]'
+
 start_server ok
 verify "$IMAGE"
 expect_verified
