@@ -13,6 +13,8 @@ version: 0.1
 log:
   level: error
 storage:
+  cache:
+    blobdescriptor: inmemory   # as in Debian's default /etc/docker/registry/config.yml
   filesystem:
     rootdirectory: $dir/data
   delete:
