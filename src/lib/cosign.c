@@ -609,7 +609,8 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
     rc = fetch_attachment(&m, NULL, ctx, reg, &att);
     if (rc == SIGNET_ENOTFOUND) {
         signet_ctx_clear_error(ctx);
-        rc = signet_error__set(ctx, SIGNET_ENOSIG, "no signatures found for '%s' (%s)", name,
+        rc = signet_error__set(ctx, SIGNET_ENOSIG,
+                               "no matching signatures for '%s' (%s): no signatures found", name,
                                v->image.digest);
         goto out;
     }
