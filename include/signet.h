@@ -15,5 +15,6 @@
 #include "signet/reference.h"
 #include "signet/registry.h"
 #include "signet/cosign.h"
+#include "signet/kbs.h"
 
 #endif
