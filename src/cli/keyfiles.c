@@ -13,8 +13,15 @@ int
 cli_load_private_key(signet_key **out, signet_ctx *ctx, const char *path)
 {
     struct cli_password pw;
+    signet_key *pub = NULL;
     int rc;
 
+    /* A public key given where the private one belongs: say so before asking a password. */
+    if (signet_key_load(&pub, ctx, path, NULL, 0) == SIGNET_OK) {
+        signet_key_free(pub);
+        return cli_error("'%s' is a public key: this needs the encrypted private key", path);
+    }
+    signet_ctx_clear_error(ctx);
     if ((rc = cli_password_get(&pw, CLI_PASSWORD_ONCE)) != CLI_EXIT_OK)
         return rc;
     rc = signet_key_load(out, ctx, path, pw.ptr, pw.len);

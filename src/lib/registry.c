@@ -415,6 +415,10 @@ basic_header(const struct signet_credentials *creds)
     return header;
 }
 
+static unsigned int backoff_ms(const signet_registry *reg, unsigned int attempt,
+                               long retry_after_s);
+static void sleep_ms(unsigned int ms);
+
 /* Ask the token service of a Bearer challenge for a token covering our access. */
 static int
 fetch_bearer(char **out, signet_ctx *ctx, signet_registry *reg, const signet_reference *ref,
@@ -451,9 +455,23 @@ fetch_bearer(char **out, signet_ctx *ctx, signet_registry *reg, const signet_ref
         goto out;
     }
     signet_buf_init(&body, TOKEN_MAX * 2, 1);
-    response_reset(&resp, &body);
-    if ((rc = perform(reg, ctx, M_GET, url, NULL, basic, NULL, NULL, 0, &resp)) != SIGNET_OK)
-        goto out;
+    /* Token services rate-limit and fail like registries: the same retries. */
+    for (unsigned int attempt = 0;; attempt++) {
+        signet_ctx attempt_ctx = {SIGNET_OK, ""};
+        response_reset(&resp, &body);
+        rc = perform(reg, &attempt_ctx, M_GET, url, NULL, basic, NULL, NULL, 0, &resp);
+        if (attempt < reg->opts.max_retries &&
+            ((rc != SIGNET_OK && resp.transient) ||
+             (rc == SIGNET_OK && (resp.status == 429 || resp.status >= 500)))) {
+            sleep_ms(backoff_ms(reg, attempt, rc == SIGNET_OK ? resp.retry_after_s : -1));
+            continue;
+        }
+        if (rc != SIGNET_OK) {
+            rc = signet_error__set(ctx, rc, "%s", signet_ctx_error(&attempt_ctx));
+            goto out;
+        }
+        break;
+    }
     if (resp.status == 401 || resp.status == 403) {
         rc = signet_error__set(ctx, SIGNET_EAUTH, "authentication to '%s' refused%s", ref->registry,
                                creds ? "" : " (no credentials are configured)");
