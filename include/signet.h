@@ -15,6 +15,7 @@
 #include "signet/reference.h"
 #include "signet/registry.h"
 #include "signet/cosign.h"
+#include "signet/gpg.h"
 #include "signet/kbs.h"
 
 #endif

@@ -1,0 +1,396 @@
+/*
+ * GPG simple signing with gpgme (containers/image's signature/mechanism_gpgme.go and
+ * signature/simple.go are the reference for behaviour; none of their code is used).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <gpgme.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define SIMPLESIGN_TYPE "atomic container signature"
+#define KEYS_MAX        256
+
+struct signet_gpg {
+    gpgme_ctx_t gpgme;
+    char home[64]; /* the ephemeral home, "" when using a real one */
+    char keys[KEYS_MAX][SIGNET_GPG_FINGERPRINT_MAX];
+    size_t nkeys;
+};
+
+static int
+gpgme_failed(signet_ctx *ctx, int code, gpgme_error_t err, const char *what)
+{
+    return signet_error__set(ctx, code, "%s: %s", what, gpgme_strerror(err));
+}
+
+int
+signet_gpg_new(signet_gpg **out, signet_ctx *ctx, int ephemeral, const char *gnupg_home)
+{
+    signet_gpg *gpg;
+    gpgme_error_t err;
+
+    SIGNET_ASSERT_ARG(ctx, out != NULL);
+    *out = NULL;
+    gpgme_check_version(NULL);
+    if ((err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0)
+        return gpgme_failed(ctx, SIGNET_ECRYPTO, err, "GnuPG is not usable");
+    gpg = calloc(1, sizeof(*gpg));
+    if (gpg == NULL)
+        return signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
+    if (ephemeral) {
+        snprintf(gpg->home, sizeof(gpg->home), "/tmp/signet-gpg-XXXXXX");
+        if (mkdtemp(gpg->home) == NULL) {
+            gpg->home[0] = '\0';
+            signet_gpg_free(gpg);
+            return signet_error__set(ctx, SIGNET_EIO, "cannot create a GnuPG home: %s",
+                                     strerror(errno));
+        }
+        gnupg_home = gpg->home;
+    }
+    if ((err = gpgme_new(&gpg->gpgme)) != 0 ||
+        (err = gpgme_ctx_set_engine_info(gpg->gpgme, GPGME_PROTOCOL_OpenPGP, NULL, gnupg_home)) !=
+            0) {
+        signet_gpg_free(gpg);
+        return gpgme_failed(ctx, SIGNET_ECRYPTO, err, "cannot start GnuPG");
+    }
+    gpgme_set_protocol(gpg->gpgme, GPGME_PROTOCOL_OpenPGP);
+    gpgme_set_armor(gpg->gpgme, 0);
+    *out = gpg;
+    return SIGNET_OK;
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void
+signet_gpg_free(signet_gpg *gpg)
+{
+    if (gpg == NULL)
+        return;
+    if (gpg->gpgme != NULL)
+        gpgme_release(gpg->gpgme);
+    if (gpg->home[0] != '\0') {
+        /* Signing starts a gpg-agent for the home: stop it before removing the home. */
+        char *argv[] = {"gpgconf", "--homedir", gpg->home, "--kill", "all", NULL};
+        pid_t pid;
+        int status;
+        if (posix_spawnp(&pid, "gpgconf", NULL, NULL, argv, environ) == 0)
+            waitpid(pid, &status, 0);
+        nftw(gpg->home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    free(gpg);
+}
+
+int
+signet_gpg_import(signet_gpg *gpg, signet_ctx *ctx, const void *keyring, size_t len,
+                  const char *name)
+{
+    gpgme_data_t data = NULL;
+    gpgme_import_result_t result;
+    gpgme_import_status_t st;
+    gpgme_error_t err;
+    size_t before;
+    int rc = SIGNET_OK;
+
+    SIGNET_ASSERT_ARG(ctx, gpg != NULL && keyring != NULL && name != NULL);
+    before = gpg->nkeys;
+    if ((err = gpgme_data_new_from_mem(&data, keyring, len, 0)) != 0)
+        return gpgme_failed(ctx, SIGNET_ENOMEM, err, "reading a keyring");
+    if ((err = gpgme_op_import(gpg->gpgme, data)) != 0) {
+        rc = gpgme_failed(ctx, SIGNET_EPARSE, err, "importing keys");
+        goto out;
+    }
+    result = gpgme_op_import_result(gpg->gpgme);
+    for (st = result ? result->imports : NULL; st != NULL; st = st->next) {
+        gpgme_key_t key = NULL;
+        size_t i;
+        /* Remember the primary key of what was imported (a status may name a subkey). */
+        if (st->result != 0 || st->fpr == NULL ||
+            gpgme_get_key(gpg->gpgme, st->fpr, &key, 0) != 0 || key == NULL ||
+            key->subkeys == NULL || key->subkeys->fpr == NULL) {
+            if (key != NULL)
+                gpgme_key_unref(key);
+            continue;
+        }
+        for (i = 0; i < gpg->nkeys; i++)
+            if (strcmp(gpg->keys[i], key->subkeys->fpr) == 0)
+                break;
+        if (i == gpg->nkeys && gpg->nkeys < KEYS_MAX)
+            snprintf(gpg->keys[gpg->nkeys++], SIGNET_GPG_FINGERPRINT_MAX, "%s", key->subkeys->fpr);
+        gpgme_key_unref(key);
+    }
+    if (gpg->nkeys == before && (result == NULL || result->considered == 0))
+        rc = signet_error__set(ctx, SIGNET_EPARSE, "'%s' holds no OpenPGP public key", name);
+out:
+    gpgme_data_release(data);
+    return rc;
+}
+
+size_t
+signet_gpg_key_count(const signet_gpg *gpg)
+{
+    return gpg == NULL ? 0 : gpg->nkeys;
+}
+
+const char *
+signet_gpg_key_fingerprint(const signet_gpg *gpg, size_t i)
+{
+    return gpg == NULL || i >= gpg->nkeys ? NULL : gpg->keys[i];
+}
+
+/* The primary fingerprint of the key that owns @p fpr (itself a primary or a subkey). */
+static int
+primary_of(char *primary, signet_gpg *gpg, const char *fpr)
+{
+    gpgme_key_t key = NULL;
+
+    if (gpgme_get_key(gpg->gpgme, fpr, &key, 0) != 0 || key == NULL || key->subkeys == NULL ||
+        key->subkeys->fpr == NULL) {
+        if (key != NULL)
+            gpgme_key_unref(key);
+        return -1;
+    }
+    snprintf(primary, SIGNET_GPG_FINGERPRINT_MAX, "%s", key->subkeys->fpr);
+    gpgme_key_unref(key);
+    return 0;
+}
+
+int
+signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gpg *gpg,
+                  const void *signature, size_t len)
+{
+    gpgme_data_t sig = NULL, plain = NULL;
+    gpgme_verify_result_t result;
+    gpgme_signature_t s;
+    gpgme_error_t err;
+    char *content = NULL;
+    size_t content_len = 0, i;
+    int rc = SIGNET_OK;
+
+    SIGNET_ASSERT_ARG(ctx, payload != NULL && primary != NULL && gpg != NULL && signature != NULL);
+    primary[0] = '\0';
+    if (len > SIGNET_GPG_SIGNATURE_MAX)
+        return signet_error__set(ctx, SIGNET_ETOOLARGE, "signature larger than %u bytes",
+                                 SIGNET_GPG_SIGNATURE_MAX);
+    if ((err = gpgme_data_new_from_mem(&sig, signature, len, 0)) != 0 ||
+        (err = gpgme_data_new(&plain)) != 0) {
+        rc = gpgme_failed(ctx, SIGNET_ENOMEM, err, "verifying");
+        goto out;
+    }
+    /* Non-detached: the content comes out of the signed message itself. */
+    if ((err = gpgme_op_verify(gpg->gpgme, sig, NULL, plain)) != 0) {
+        rc = gpgme_failed(ctx, SIGNET_EVERIFY, err, "not a valid signed message");
+        goto out;
+    }
+    result = gpgme_op_verify_result(gpg->gpgme);
+    s = result ? result->signatures : NULL;
+    if (s == NULL || s->next != NULL) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "unexpected GPG signature count %d",
+                               s == NULL ? 0 : 2);
+        goto out;
+    }
+    if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || s->validity == GPGME_VALIDITY_NEVER ||
+        s->wrong_key_usage ||
+        (s->summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
+                       GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_RED))) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "invalid GPG signature by %s: %s",
+                               s->fpr ? s->fpr : "an unknown key", gpgme_strerror(s->status));
+        goto out;
+    }
+    if (s->fpr == NULL || primary_of(primary, gpg, s->fpr) != 0) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by unknown key %s",
+                               s->fpr ? s->fpr : "?");
+        goto out;
+    }
+    for (i = 0; i < gpg->nkeys; i++)
+        if (strcasecmp(gpg->keys[i], primary) == 0)
+            break;
+    if (i == gpg->nkeys) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by key %s is not accepted", s->fpr);
+        primary[0] = '\0';
+        goto out;
+    }
+    content = gpgme_data_release_and_get_mem(plain, &content_len);
+    plain = NULL;
+    if (content == NULL || signet_buf_put(payload, content, content_len) != SIGNET_OK)
+        rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "signed content too large");
+out:
+    gpgme_free(content);
+    gpgme_data_release(plain);
+    gpgme_data_release(sig);
+    if (rc != SIGNET_OK)
+        primary[0] = '\0';
+    return rc;
+}
+
+int
+signet_gpg_sign(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *fingerprint,
+                const void *data, size_t len)
+{
+    gpgme_data_t in = NULL, sig = NULL;
+    gpgme_key_t key = NULL;
+    gpgme_error_t err;
+    char *bytes = NULL;
+    size_t n = 0;
+    int rc = SIGNET_OK;
+
+    SIGNET_ASSERT_ARG(ctx, out != NULL && gpg != NULL && fingerprint != NULL && data != NULL);
+    if ((err = gpgme_get_key(gpg->gpgme, fingerprint, &key, 1)) != 0 || key == NULL) {
+        rc = signet_error__set(ctx, SIGNET_ENOTFOUND, "no GPG secret key %.80s: %s", fingerprint,
+                               gpgme_strerror(err));
+        goto out;
+    }
+    gpgme_signers_clear(gpg->gpgme);
+    if ((err = gpgme_signers_add(gpg->gpgme, key)) != 0 ||
+        (err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0 ||
+        (err = gpgme_data_new(&sig)) != 0 ||
+        (err = gpgme_op_sign(gpg->gpgme, in, sig, GPGME_SIG_MODE_NORMAL)) != 0) {
+        rc = gpgme_failed(ctx, SIGNET_ECRYPTO, err, "GPG signing failed");
+        goto out;
+    }
+    bytes = gpgme_data_release_and_get_mem(sig, &n);
+    sig = NULL;
+    if (bytes == NULL || signet_buf_put(out, bytes, n) != SIGNET_OK)
+        rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "signature too large");
+out:
+    gpgme_free(bytes);
+    gpgme_data_release(sig);
+    gpgme_data_release(in);
+    if (key != NULL)
+        gpgme_key_unref(key);
+    gpgme_signers_clear(gpg->gpgme);
+    return rc;
+}
+
+int
+signet_simplesign_payload(signet_buf *out, signet_ctx *ctx, const char *docker_reference,
+                          const char *digest, int64_t timestamp)
+{
+    json_t *root;
+    char *text;
+    char creator[64];
+    int rc;
+
+    SIGNET_ASSERT_ARG(ctx, out != NULL && docker_reference != NULL && digest != NULL);
+    snprintf(creator, sizeof(creator), "signet %s", SIGNET_VERSION);
+    root = json_pack("{s:{s:{s:s},s:{s:s},s:s},s:{s:s,s:I}}", "critical", "identity",
+                     "docker-reference", docker_reference, "image", "docker-manifest-digest",
+                     digest, "type", SIMPLESIGN_TYPE, "optional", "creator", creator, "timestamp",
+                     (json_int_t)timestamp);
+    text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(root);
+    if (text == NULL)
+        return signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
+    rc = signet_buf_puts(out, text);
+    free(text);
+    return rc == SIGNET_OK ? SIGNET_OK : signet_error__set(ctx, rc, "payload too large");
+}
+
+/* @p obj is an object with exactly the keys named (NULL-terminated). */
+static int
+exact_keys(json_t *obj, const char *const *keys)
+{
+    size_t n = 0;
+
+    if (!json_is_object(obj))
+        return 0;
+    for (; keys[n] != NULL; n++)
+        if (json_object_get(obj, keys[n]) == NULL)
+            return 0;
+    return json_object_size(obj) == n;
+}
+
+int
+signet_simplesign_parse(signet_simplesign_claims *out, signet_ctx *ctx, const void *payload,
+                        size_t len)
+{
+    static const char *const top[] = {"critical", "optional", NULL};
+    static const char *const critical_keys[] = {"type", "image", "identity", NULL};
+    static const char *const image_keys[] = {"docker-manifest-digest", NULL};
+    static const char *const identity_keys[] = {"docker-reference", NULL};
+    json_t *root, *critical, *optional, *creator, *ts;
+    const char *type, *digest, *ref, *colon;
+    json_error_t jerr;
+    int rc = SIGNET_OK;
+
+    SIGNET_ASSERT_ARG(ctx, out != NULL && payload != NULL);
+    memset(out, 0, sizeof(*out));
+    out->timestamp = -1;
+    root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!exact_keys(root, top)) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY,
+                               "invalid signature payload: not a simple signing JSON object");
+        goto out;
+    }
+    critical = json_object_get(root, "critical");
+    optional = json_object_get(root, "optional");
+    if (!exact_keys(critical, critical_keys) ||
+        !exact_keys(json_object_get(critical, "image"), image_keys) ||
+        !exact_keys(json_object_get(critical, "identity"), identity_keys)) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY,
+                               "invalid signature payload: critical must hold exactly type, image "
+                               "and identity");
+        goto out;
+    }
+    type = json_string_value(json_object_get(critical, "type"));
+    if (type == NULL || strcmp(type, SIMPLESIGN_TYPE) != 0) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "unrecognized signature type %.80s",
+                               type ? type : "(not a string)");
+        goto out;
+    }
+    digest = json_string_value(
+        json_object_get(json_object_get(critical, "image"), "docker-manifest-digest"));
+    colon = digest ? strchr(digest, ':') : NULL;
+    if (colon == NULL || colon == digest || colon[1] == '\0' ||
+        strspn(colon + 1, "0123456789abcdef") != strlen(colon + 1) || strlen(digest) >= 80) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY,
+                               "invalid docker-manifest-digest value %.100s in the signature",
+                               digest ? digest : "(not a string)");
+        goto out;
+    }
+    ref = json_string_value(
+        json_object_get(json_object_get(critical, "identity"), "docker-reference"));
+    if (ref == NULL || strlen(ref) >= sizeof(out->docker_reference)) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "invalid docker-reference in the signature");
+        goto out;
+    }
+    if (!json_is_object(optional)) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY,
+                               "invalid signature payload: optional must be an object");
+        goto out;
+    }
+    creator = json_object_get(optional, "creator");
+    ts = json_object_get(optional, "timestamp");
+    if (creator != NULL && !json_is_string(creator)) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "field optional.creator is not a string");
+        goto out;
+    }
+    if (ts != NULL && !json_is_integer(ts)) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "field optional.timestamp is not an integer");
+        goto out;
+    }
+    snprintf(out->docker_reference, sizeof(out->docker_reference), "%s", ref);
+    snprintf(out->digest, sizeof(out->digest), "%s", digest);
+    if (ts != NULL)
+        out->timestamp = (int64_t)json_integer_value(ts);
+out:
+    json_decref(root);
+    return rc;
+}
