@@ -16,6 +16,7 @@
 #include "signet/registry.h"
 #include "signet/cosign.h"
 #include "signet/gpg.h"
+#include "signet/policy.h"
 #include "signet/kbs.h"
 
 #endif

@@ -27,6 +27,7 @@ CLI_DECLARE(triangulate);
 CLI_DECLARE(tree);
 CLI_DECLARE(download);
 CLI_DECLARE(clean);
+CLI_DECLARE(policy);
 
 /* Parse options for a command; on help or usage error returns from the command. */
 #define CLI_PARSE_OR_RETURN(help, target, argc, argv, pos, npos)                                   \

@@ -20,6 +20,7 @@ static const struct cli_cmd cmds[] = {
     {&cmd_tree_help, cmd_tree},
     {&cmd_download_help, cmd_download},
     {&cmd_clean_help, cmd_clean},
+    {&cmd_policy_help, cmd_policy},
     {&cmd_version_help, cmd_version},
 };
 

@@ -1,0 +1,115 @@
+/*
+ * containers-policy.json (containers-policy.json(5)), parsed exactly as strictly as
+ * containers/image parses it: the same documents are accepted, and a refused one gets the same
+ * message as skopeo or podman print after "invalid policy in "FILE": ".
+ *
+ * This part parses and looks scopes up; evaluating the requirements is done elsewhere.
+ */
+#ifndef SIGNET_POLICY_H
+#define SIGNET_POLICY_H
+
+#include "ctx.h"
+#include "reference.h"
+
+#define SIGNET_POLICY_MAX       (1024 * 1024) /* bytes of a policy document */
+#define SIGNET_POLICY_DEPTH_MAX 64            /* nesting of JSON arrays and objects */
+#define SIGNET_POLICY_SCOPE_MAX 768           /* a docker scope: name, ":tag" and "@digest" */
+
+/* A parsed policy. Immutable once parsed; may be shared by threads. */
+typedef struct signet_policy signet_policy;
+
+/* One list of requirements (the global default, or the list of one scope). Owned by its
+ * policy. */
+typedef struct signet_policy_requirements signet_policy_requirements;
+
+typedef enum signet_policy_requirement_type {
+    SIGNET_POLICY_INSECURE_ACCEPT_ANYTHING = 1, /* "insecureAcceptAnything" */
+    SIGNET_POLICY_REJECT = 2,                   /* "reject" */
+    SIGNET_POLICY_SIGNED_BY = 3,                /* "signedBy" (simple signing, GPG) */
+    SIGNET_POLICY_SIGSTORE_SIGNED = 4,          /* "sigstoreSigned" */
+    SIGNET_POLICY_SIGNED_BASE_LAYER = 5,        /* "signedBaseLayer" (parsed; always denies) */
+} signet_policy_requirement_type;
+
+/* signedIdentity of signedBy and sigstoreSigned, baseLayerIdentity of signedBaseLayer. */
+typedef enum signet_policy_identity_type {
+    SIGNET_POLICY_IDENTITY_NONE = 0, /* insecureAcceptAnything, reject */
+    SIGNET_POLICY_MATCH_EXACT = 1,
+    SIGNET_POLICY_MATCH_REPO_DIGEST_OR_EXACT = 2, /* the default when signedIdentity is absent */
+    SIGNET_POLICY_MATCH_REPOSITORY = 3,
+    SIGNET_POLICY_EXACT_REFERENCE = 4,
+    SIGNET_POLICY_EXACT_REPOSITORY = 5,
+    SIGNET_POLICY_REMAP_IDENTITY = 6,
+} signet_policy_identity_type;
+
+/* Which scope of the policy applied to an image (containers/image's order of lookup). */
+typedef enum signet_policy_scope_kind {
+    SIGNET_POLICY_SCOPE_IDENTITY = 1,          /* the image itself, "name:tag" or "name@digest" */
+    SIGNET_POLICY_SCOPE_NAMESPACE = 2,         /* repository, namespace, host[:port], "*.dom" */
+    SIGNET_POLICY_SCOPE_TRANSPORT_DEFAULT = 3, /* the transport's "" scope */
+    SIGNET_POLICY_SCOPE_DEFAULT = 4,           /* the policy's "default" */
+} signet_policy_scope_kind;
+
+typedef struct signet_policy_match {
+    signet_policy_scope_kind kind;
+    char scope[SIGNET_POLICY_SCOPE_MAX]; /* the scope key that matched; "" for the defaults */
+    const signet_policy_requirements *requirements; /* never NULL, never empty */
+} signet_policy_match;
+
+/**
+ * Parse a policy document of @p len bytes. @p name (the file name) is used in messages.
+ *
+ * @return SIGNET_OK; SIGNET_EPARSE with the message `invalid policy in "NAME": MESSAGE`, where
+ * MESSAGE is containers/image's; SIGNET_ETOOLARGE over SIGNET_POLICY_MAX; SIGNET_ENOMEM.
+ */
+SIGNET_EXTERN(int)
+signet_policy_parse(signet_policy **out, signet_ctx *ctx, const void *json, size_t len,
+                    const char *name);
+
+/**
+ * Read (bounded, no symbolic links) and parse the policy file @p path.
+ *
+ * @return as signet_policy_parse(), plus those of signet_file_read().
+ */
+SIGNET_EXTERN(int)
+signet_policy_load(signet_policy **out, signet_ctx *ctx, const char *path);
+
+/** Release a policy. NULL is allowed. */
+SIGNET_EXTERN(void) signet_policy_free(signet_policy *policy);
+
+/** The policy's "default" list (never NULL, never empty). */
+SIGNET_EXTERN(const signet_policy_requirements *)
+signet_policy_default(const signet_policy *policy);
+
+/**
+ * The requirements that apply to the image @p ref under @p transport ("docker", or another
+ * transport whose images have Docker identities: "atomic", "docker-daemon"), looked up as
+ * containers/image does: the image's identity ("docker.io/library/busybox:latest", or
+ * "name@digest"), then its repository, each parent namespace, the host[:port], the "*.domain"
+ * wildcards of the host without its port, then the transport's "" scope, then "default". Only
+ * the first hit applies. A reference with both a tag and a digest is looked up by its digest.
+ *
+ * @return SIGNET_OK, or SIGNET_EINVALID on a NULL argument.
+ */
+SIGNET_EXTERN(int)
+signet_policy_lookup_docker(signet_policy_match *out, signet_ctx *ctx, const signet_policy *policy,
+                            const char *transport, const signet_reference *ref);
+
+/** The number of requirements in the list. */
+SIGNET_EXTERN(size_t) signet_policy_requirements_count(const signet_policy_requirements *reqs);
+
+/** The type of the @p i-th requirement (0 when @p i is out of range). */
+SIGNET_EXTERN(signet_policy_requirement_type)
+signet_policy_requirement_type_at(const signet_policy_requirements *reqs, size_t i);
+
+/** The signedIdentity (or baseLayerIdentity) type of the @p i-th requirement. */
+SIGNET_EXTERN(signet_policy_identity_type)
+signet_policy_requirement_identity_at(const signet_policy_requirements *reqs, size_t i);
+
+/** "signedBy", "reject", ... as spelled in policy.json; "" for an unknown value. */
+SIGNET_EXTERN(const char *)
+signet_policy_requirement_type_name(signet_policy_requirement_type type);
+
+/** "matchRepoDigestOrExact", ... as spelled in policy.json; "" for none. */
+SIGNET_EXTERN(const char *) signet_policy_identity_type_name(signet_policy_identity_type type);
+
+#endif
