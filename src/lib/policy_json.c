@@ -208,8 +208,10 @@ go_quote_char(char *buf, size_t size, unsigned char c)
         rune[1] = (char)(0x80 | (c & 0x3f));
         policy__go_quote(q, sizeof(q), rune, 2);
     }
+    /* q is "…" (Go's %q of the rune): swap the double quotes for single ones. */
     q[strlen(q) - 1] = '\0';
-    snprintf(buf, size, "'%s'", q + 1);
+    if (size > 0)
+        snprintf(buf, size, "'%.*s'", (int)(size > 3 ? size - 3 : 0), q + 1);
 }
 
 /* Go's %v of a float64 (strconv 'g', shortest): the fewest digits that read back, in exponent
