@@ -2,6 +2,7 @@
  * cosign's legacy signature format: simple signing payloads stored as layers of the manifest
  * tagged sha256-<hex>.sig (shared/docs/cosign-format.md §2, §4).
  */
+#include "cosign_internal.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -530,9 +531,10 @@ add_reason(char *reasons, size_t i, const char *fmt, ...)
 
 /* The claims of a payload that verified: digest, identity, type and annotations. */
 static int
-claims_hold(const signet_buf *payload, const signet_reference *resolved,
-            const signet_cosign_options *opts, char *reasons, size_t i)
+claims_hold(const signet_buf *payload, const signet_reference *resolved, void *arg, char *reason,
+            size_t reason_size)
 {
+    const signet_cosign_options *opts = arg;
     char repo[SIGNET_REFERENCE_NAME_MAX + 2];
     json_t *root = json_loadb(payload->ptr, payload->size, JSON_REJECT_DUPLICATES, NULL);
     json_t *critical = json_object_get(root, "critical"), *optional;
@@ -547,16 +549,16 @@ claims_hold(const signet_buf *payload, const signet_reference *resolved,
     optional = json_object_get(root, "optional");
     signet_reference_repository_name(repo, sizeof(repo), resolved);
     if (!json_is_object(critical))
-        add_reason(reasons, i, "payload is not a simple signing payload");
+        snprintf(reason, reason_size, "payload is not a simple signing payload");
     else if (digest == NULL || strcmp(digest, resolved->digest) != 0)
-        add_reason(reasons, i, "signed digest %.80s is not the image's %s",
-                   digest ? digest : "(none)", resolved->digest);
+        snprintf(reason, reason_size, "signed digest %.80s is not the image's %s",
+                 digest ? digest : "(none)", resolved->digest);
     else if (identity == NULL || strcmp(identity, repo) != 0)
-        add_reason(reasons, i, "signed for repository '%.120s', not '%s'",
-                   identity ? identity : "(none)", repo);
+        snprintf(reason, reason_size, "signed for repository '%.120s', not '%s'",
+                 identity ? identity : "(none)", repo);
     else if (type == NULL || strcmp(type, PAYLOAD_TYPE) != 0)
-        add_reason(reasons, i, "payload type '%.60s' is not '" PAYLOAD_TYPE "'",
-                   type ? type : "(none)");
+        snprintf(reason, reason_size, "payload type '%.60s' is not '" PAYLOAD_TYPE "'",
+                 type ? type : "(none)");
     else {
         ok = 1;
         for (size_t a = 0; a < opts->annotations_count && ok; a++) {
@@ -568,7 +570,7 @@ claims_hold(const signet_buf *payload, const signet_reference *resolved,
             snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
             have = json_string_value(json_object_get(optional, key));
             if (have == NULL || strcmp(have, eq + 1) != 0) {
-                add_reason(reasons, i, "missing or incorrect annotation %.100s", kv);
+                snprintf(reason, reason_size, "missing or incorrect annotation %.100s", kv);
                 ok = 0;
             }
         }
@@ -582,23 +584,40 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
                      const signet_key *key, const signet_reference *image,
                      const signet_cosign_options *opts)
 {
+    json_t *unused = NULL;
+    int rc;
+
+    SIGNET_ASSERT_ARG(ctx, out != NULL && reg != NULL && key != NULL && image != NULL);
+    *out = NULL;
+    if ((rc = check_options(ctx, &opts)) != SIGNET_OK ||
+        (rc = annotations_object(&unused, ctx, opts)) != SIGNET_OK)
+        return rc;
+    json_decref(unused);
+    return signet_cosign__verify_with(out, ctx, reg, &key, 1, image, opts, claims_hold,
+                                      (void *)opts);
+}
+
+int
+signet_cosign__verify_with(signet_cosign_verified **out, signet_ctx *ctx, signet_registry *reg,
+                           const signet_key *const *keys, size_t nkeys,
+                           const signet_reference *image, const signet_cosign_options *opts,
+                           signet_cosign__claims_fn claims, void *arg)
+{
     signet_cosign_verified *v = NULL;
     signet_buf expected = SIGNET_BUF_INIT; /* the payload signet would sign for this image */
     char expected_digest[SIGNET_DIGEST_MAX] = "";
     signet_reference att;
     struct manifest m;
     char reasons[REASONS_MAX] = "", name[SIGNET_REFERENCE_NAME_MAX * 2];
-    json_t *unused = NULL;
     int rc, hard_rc = SIGNET_OK;
     signet_ctx hard = {SIGNET_OK, ""};
 
-    SIGNET_ASSERT_ARG(ctx, out != NULL && reg != NULL && key != NULL && image != NULL);
+    SIGNET_ASSERT_ARG(ctx, out != NULL && reg != NULL && keys != NULL && nkeys > 0 &&
+                               image != NULL && claims != NULL);
     *out = NULL;
     memset(&m, 0, sizeof(m));
-    if ((rc = check_options(ctx, &opts)) != SIGNET_OK ||
-        (rc = annotations_object(&unused, ctx, opts)) != SIGNET_OK)
+    if ((rc = check_options(ctx, &opts)) != SIGNET_OK)
         return rc;
-    json_decref(unused);
     v = calloc(1, sizeof(*v));
     if (v == NULL)
         return signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
@@ -670,11 +689,21 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
             lrc = signet_buf_put(payload, expected.ptr, expected.size);
         else
             lrc = signet_registry_get_blob(payload, &scratch, reg, &att, digest);
-        if (lrc == SIGNET_OK)
-            lrc = signet_verify_data(&scratch, key, sig.ptr, sig.size, payload->ptr, payload->size);
+        if (lrc == SIGNET_OK) {
+            /* Any of the trusted keys may have made it. */
+            for (size_t k = 0; k < nkeys; k++) {
+                signet_ctx_clear_error(&scratch);
+                lrc = signet_verify_data(&scratch, keys[k], sig.ptr, sig.size, payload->ptr,
+                                         payload->size);
+                if (lrc != SIGNET_EVERIFY)
+                    break;
+            }
+        }
         signet_buf_dispose(&sig);
         if (lrc == SIGNET_EVERIFY)
-            add_reason(reasons, i, "signature does not verify with the key");
+            add_reason(reasons, i,
+                       nkeys == 1 ? "signature does not verify with the key"
+                                  : "signature does not verify with any of the keys");
         else if (lrc != SIGNET_OK) {
             /* Could not check this one: remembered in case nothing else verifies. */
             if (hard_rc == SIGNET_OK) {
@@ -682,9 +711,13 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
                 hard = scratch;
             }
             add_reason(reasons, i, "%s", signet_ctx_error(&scratch));
-        } else if (claims_hold(payload, &v->image, opts, reasons, i)) {
-            v->count++;
-            continue;
+        } else {
+            char reason[300] = "";
+            if (claims(payload, &v->image, arg, reason, sizeof(reason))) {
+                v->count++;
+                continue;
+            }
+            add_reason(reasons, i, "%s", reason);
         }
         signet_buf_dispose(payload);
     }
