@@ -9,7 +9,9 @@
 #define SIGNET_POLICY_H
 
 #include "ctx.h"
+#include "kbs.h"
 #include "reference.h"
+#include "registry.h"
 
 #define SIGNET_POLICY_MAX       (1024 * 1024) /* bytes of a policy document */
 #define SIGNET_POLICY_DEPTH_MAX 64            /* nesting of JSON arrays and objects */
@@ -111,5 +113,44 @@ signet_policy_requirement_type_name(signet_policy_requirement_type type);
 
 /** "matchRepoDigestOrExact", ... as spelled in policy.json; "" for none. */
 SIGNET_EXTERN(const char *) signet_policy_identity_type_name(signet_policy_identity_type type);
+
+#define SIGNET_POLICY_EVAL_OPTIONS_VERSION 1
+
+typedef struct signet_policy_eval_options {
+    unsigned int version;
+    const signet_kbs_resources *resources; /* resolves kbs:/// key paths; NULL: they fail */
+    int use_sigstore_attachments;          /* read cosign .sig attachments (registries.d's
+                                              use-sigstore-attachments) */
+} signet_policy_eval_options;
+
+#define SIGNET_POLICY_EVAL_OPTIONS_INIT                                                            \
+    {                                                                                              \
+        SIGNET_POLICY_EVAL_OPTIONS_VERSION, NULL, 1                                                \
+    }
+
+/* What an evaluation decided. Plain data. */
+typedef struct signet_policy_verdict {
+    signet_policy_match match;      /* the scope that applied */
+    char digest[SIGNET_DIGEST_MAX]; /* the image's manifest digest, once resolved */
+    size_t evaluated;               /* requirements evaluated (all of them when allowed) */
+} signet_policy_verdict;
+
+/**
+ * Decide whether the docker image @p image may run under @p policy: every requirement of the
+ * applicable scope must accept it (insecureAcceptAnything; sigstoreSigned with public keys,
+ * from files, base64 or kbs:/// resources, and its signedIdentity). Identities are always
+ * checked; a signature that cannot be fetched or checked never allows.
+ *
+ * Not yet supported, and so denied with a message saying so: signedBy (GPG simple signing
+ * from lookaside storage), sigstoreSigned with fulcio, pki or Rekor keys, signedBaseLayer.
+ *
+ * @return SIGNET_OK allowed; SIGNET_EPOLICY denied (the message names the scope, the
+ *         requirement and why); SIGNET_EUNSUPPORTED for a requirement signet cannot check yet;
+ *         registry and key errors when the evaluation could not complete.
+ */
+SIGNET_EXTERN(int)
+signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet_policy *policy,
+                       signet_registry *reg, const signet_reference *image,
+                       const signet_policy_eval_options *opts);
 
 #endif

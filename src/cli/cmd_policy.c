@@ -3,25 +3,43 @@
  */
 #include "cmd.h"
 #include "error.h"
+#include "registry_flags.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define DEFAULT_POLICY "/etc/containers/policy.json"
 
 struct options {
     int quiet;
+    const char *policy;
+    const char *resources;
+    const char *output;
+    struct cli_registry_flags reg;
 };
 
 static const struct cli_opt opts[] = {
     {"quiet", 'q', CLI_OPT_BOOL, offsetof(struct options, quiet), NULL,
-     "print nothing when the policy is valid"},
+     "lint: print nothing when the policy is valid"},
+    {"policy", 0, CLI_OPT_STRING, offsetof(struct options, policy), "FILE",
+     "verify: the policy file, or a kbs:/// resource (default: " DEFAULT_POLICY ")"},
+    {"resources", 0, CLI_OPT_STRING, offsetof(struct options, resources), "FILE",
+     "verify: offline KBS resources (offline-fs-kbc JSON) for kbs:/// keys and policies"},
+    {"output", 'o', CLI_OPT_STRING, offsetof(struct options, output), "FORMAT",
+     "verify: text (default) or json"},
+    CLI_REGISTRY_OPTS(struct options, reg),
 };
 
 const struct cli_command cmd_policy_help = {
-    "policy", "lint [options] FILE",
-    "Check a containers-policy.json file as containers/image (skopeo, podman) reads it.",
+    "policy", "lint [options] FILE | verify [options] docker://IMAGE",
+    "Check a containers-policy.json file, or an image against it, as containers/image does.",
     "lint FILE: exit 0 when FILE is a valid policy (\"FILE: valid\" on standard error), 1 with\n"
-    "containers/image's message when it is not, 2 when it cannot be read.",
+    "containers/image's message when it is not, 2 when it cannot be read.\n"
+    "verify docker://IMAGE: exit 0 when the policy allows the image (its digest is printed), 1\n"
+    "when it denies it (the requirement and the reason on standard error), 2 when it could not\n"
+    "be decided.",
     CLI_OPTS(opts)};
 
 static int
@@ -50,20 +68,104 @@ policy_lint(const struct options *o, const char *path)
     return rc;
 }
 
+/* The policy named by --policy: a file, or a kbs:/// resource of --resources. */
+static int
+load_policy(signet_policy **out, signet_ctx *ctx, const char *path,
+            const signet_kbs_resources *resources)
+{
+    signet_buf bytes = SIGNET_BUF_INIT;
+    int rc;
+
+    if (strncmp(path, "kbs://", 6) != 0)
+        return signet_policy_load(out, ctx, path);
+    signet_buf_init(&bytes, SIGNET_POLICY_MAX, 0);
+    if ((rc = signet_kbs_resource_get(&bytes, ctx, resources, path)) == SIGNET_OK)
+        rc = signet_policy_parse(out, ctx, bytes.ptr ? bytes.ptr : "", bytes.size, path);
+    signet_buf_dispose(&bytes);
+    return rc;
+}
+
+static int
+policy_verify(const struct options *o, const char *image)
+{
+    signet_policy_eval_options eopts = SIGNET_POLICY_EVAL_OPTIONS_INIT;
+    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
+    signet_kbs_resources *resources = NULL;
+    signet_policy *policy = NULL;
+    signet_registry *reg = NULL;
+    signet_policy_verdict verdict;
+    signet_reference ref;
+    signet_ctx *ctx = NULL;
+    const char *path = o->policy ? o->policy : DEFAULT_POLICY;
+    int rc, lib_rc;
+
+    if (strncmp(image, "docker://", 9) != 0)
+        return cli_usage_error(&cmd_policy_help,
+                               "verify takes a docker://IMAGE reference (other transports are "
+                               "not supported)");
+    if (strcmp(o->output, "text") != 0 && strcmp(o->output, "json") != 0)
+        return cli_usage_error(&cmd_policy_help, "unknown output format '%s' (text, json)",
+                               o->output);
+    if (strncmp(path, "kbs://", 6) == 0 && o->resources == NULL)
+        return cli_usage_error(&cmd_policy_help,
+                               "--policy %s is a KBS resource: --resources is needed", path);
+    if (signet_ctx_new(&ctx) != SIGNET_OK)
+        return cli_error("out of memory");
+    if ((rc = cli_parse_image(&ref, ctx, image + 9)) != CLI_EXIT_OK ||
+        (rc = cli_registry_open(&reg, ctx, &cmd_policy_help, &o->reg, &copts)) != CLI_EXIT_OK)
+        goto out;
+    if (o->resources != NULL &&
+        (lib_rc = signet_kbs_resources_load(&resources, ctx, o->resources)) != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    if ((lib_rc = load_policy(&policy, ctx, path, resources)) != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    eopts.resources = resources;
+    lib_rc = signet_policy_evaluate(&verdict, ctx, policy, reg, &ref, &eopts);
+    if (lib_rc != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    fprintf(stderr, "%s: allowed by %s%s%s (%zu requirement%s)\n", image,
+            verdict.match.scope[0] ? "scope '" : "the default", verdict.match.scope,
+            verdict.match.scope[0] ? "'" : "", verdict.evaluated,
+            verdict.evaluated == 1 ? "" : "s");
+    if (strcmp(o->output, "json") == 0)
+        printf("{\"image\":\"%s\",\"allowed\":true,\"digest\":\"%s\"}\n", image + 9,
+               verdict.digest);
+    else if (verdict.digest[0] != '\0')
+        printf("%s\n", verdict.digest);
+    rc = fflush(stdout) == 0 ? CLI_EXIT_OK : cli_error("cannot write to standard output");
+out:
+    signet_policy_free(policy);
+    signet_kbs_resources_free(resources);
+    signet_registry_free(reg);
+    signet_ctx_free(ctx);
+    return rc;
+}
+
 int
 cmd_policy(int argc, char **argv)
 {
-    struct options o = {0};
+    struct options o = {0, NULL, NULL, "text", {0, 0, NULL, NULL, NULL}};
     const char *pos[2];
     size_t npos;
 
     CLI_PARSE_OR_RETURN(cmd_policy_help, &o, argc, argv, pos, &npos);
     if (npos == 0)
-        return cli_usage_error(&cmd_policy_help, "a sub-command is required (lint)");
+        return cli_usage_error(&cmd_policy_help, "a sub-command is required (lint, verify)");
+    if (strcmp(pos[0], "verify") == 0) {
+        if (npos != 2)
+            return cli_usage_error(&cmd_policy_help, "verify takes exactly one docker://IMAGE");
+        return policy_verify(&o, pos[1]);
+    }
     if (strcmp(pos[0], "lint") == 0) {
         if (npos != 2)
             return cli_usage_error(&cmd_policy_help, "lint takes exactly one FILE");
         return policy_lint(&o, pos[1]);
     }
-    return cli_usage_error(&cmd_policy_help, "unknown sub-command '%s' (lint)", pos[0]);
+    return cli_usage_error(&cmd_policy_help, "unknown sub-command '%s' (lint, verify)", pos[0]);
 }

@@ -8,7 +8,7 @@
 
 #include <openssl/evp.h>
 
-#define SIGNET_ERROR_MESSAGE_MAX 256
+#define SIGNET_ERROR_MESSAGE_MAX 1024
 
 struct signet_ctx {
     int code;

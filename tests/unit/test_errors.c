@@ -36,7 +36,7 @@ test_errors__first_message_wins(void)
 static void
 test_errors__long_messages_are_truncated(void)
 {
-    char big[1000];
+    char big[2 * SIGNET_ERROR_MESSAGE_MAX];
 
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';

@@ -1,0 +1,120 @@
+#!/bin/bash
+# signet policy verify against a real registry: the Confidential Containers setup (default
+# reject, a sigstoreSigned scope whose key is kbs:///default/cosign-key/1, the policy itself a
+# kbs:///default/security-policy/... resource of an offline-fs-kbc file), scope choice, and
+# each signedIdentity rule with an allowed and a denied case.
+. "$(dirname "$0")/lib.sh"
+require_env
+start_registry
+
+KEYS=$TEST_TMP/keys
+mkdir "$KEYS" && cd "$KEYS" || die "cannot create $KEYS"
+new_keys k1 k2
+K1=$KEYS/k1 K2=$KEYS/k2
+
+push_image one team/app:v1
+push_image two team/other:v1
+push_image three elsewhere/app:v1
+COSIGN_PASSWORD=pw "$SIGNET" sign "${SIGNET_FLAGS[@]}" --key "$K1.key" --tlog-upload=false \
+    "$REG/team/app:v1" "$REG/elsewhere/app:v1" 2>/dev/null || die "signing failed"
+D_APP=$(image_digest team/app:v1) || die "no digest"
+
+# policy_file NAME SIGNED-IDENTITY-JSON [KEY-SOURCE-JSON]: default reject, one sigstoreSigned
+# scope for $REG/team.
+policy_file() {
+    local keys=${3:-'"keyPath":"kbs:///default/cosign-key/1"'}
+    printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s/team":[{"type":"sigstoreSigned",%s,"signedIdentity":%s}]}}}\n' \
+        "$REG" "$keys" "$2" >"$TEST_TMP/$1.json"
+    echo "$TEST_TMP/$1.json"
+}
+
+# resources FILE KEY.pub [POLICY]: an offline-fs-kbc resource file, written independently.
+resources() {
+    "$PY" - "$@" <<'EOF_PY'
+import base64, json, sys
+out, pub = sys.argv[1], sys.argv[2]
+r = {"default/cosign-key/1": base64.b64encode(open(pub, "rb").read()).decode()}
+if len(sys.argv) > 3:
+    r["default/security-policy/test"] = base64.b64encode(open(sys.argv[3], "rb").read()).decode()
+json.dump(r, open(out, "w"))
+EOF_PY
+}
+
+pv() { sg policy verify "$@"; }
+
+REPO_RULE='{"type":"matchRepository"}'
+P=$(policy_file repo "$REPO_RULE")
+R=$TEST_TMP/resources.json
+resources "$R" "$K1.pub" "$P"
+
+new_test "CoCo: policy and key from offline KBS resources, signed image allowed"
+run pv --resources "$R" --policy kbs:///default/security-policy/test "docker://$REG/team/app:v1"
+expect_status 0
+expect_stdout_contains "$D_APP"
+expect_stderr_contains "allowed by scope '$REG/team'"
+
+new_test "unsigned image in the scope: denied, says which requirement and why"
+run pv --resources "$R" --policy kbs:///default/security-policy/test "docker://$REG/team/other:v1"
+expect_failure 1 "requirement 1 \\(sigstoreSigned\\) of scope '$REG/team'.*no signatures found"
+
+new_test "signed image outside every scope: the default rejects it"
+run pv --resources "$R" --policy "$P" "docker://$REG/elsewhere/app:v1"
+expect_failure 1 "rejected by policy"
+
+new_test "the wrong key in the resources: denied"
+R2=$TEST_TMP/resources2.json
+resources "$R2" "$K2.pub" "$P"
+run pv --resources "$R2" --policy "$P" "docker://$REG/team/app:v1"
+expect_failure 1 "does not verify"
+
+new_test "the same key given as a file path and as keyData"
+P_PATH=$(policy_file path "$REPO_RULE" "\"keyPath\":\"$K1.pub\"")
+run pv --policy "$P_PATH" "docker://$REG/team/app:v1"
+expect_status 0
+P_DATA=$(policy_file data "$REPO_RULE" "\"keyData\":\"$(base64 -w0 "$K1.pub")\"")
+run pv --policy "$P_DATA" "docker://$REG/team/app:v1"
+expect_status 0
+P_BOTH=$(policy_file both "$REPO_RULE" "\"keyPaths\":[\"$K2.pub\",\"$K1.pub\"]")
+run pv --policy "$P_BOTH" "docker://$REG/team/app:v1"
+expect_status 0
+
+# cosign's payload names the repository without a tag, so (as in containers/image) only the
+# repository rules accept it for an image named by tag.
+identity_case() { # NAME RULE IMAGE WANT
+    local p
+    p=$(policy_file "$1" "$2")
+    new_test "signedIdentity $1: $3 -> exit $4"
+    run pv --resources "$R" --policy "$p" "docker://$3"
+    if [ "$4" = 0 ]; then
+        expect_status 0
+    else
+        expect_failure 1 "Signature for identity \"$REG/team/app\" is not accepted"
+    fi
+}
+identity_case matchRepository '{"type":"matchRepository"}' "$REG/team/app:v1" 0
+identity_case matchRepoDigestOrExact-tag '{"type":"matchRepoDigestOrExact"}' "$REG/team/app:v1" 1
+identity_case matchRepoDigestOrExact-digest '{"type":"matchRepoDigestOrExact"}' "$REG/team/app@$D_APP" 1
+identity_case matchExact '{"type":"matchExact"}' "$REG/team/app:v1" 1
+identity_case exactRepository-same '{"type":"exactRepository","dockerRepository":"'"$REG"'/team/app"}' "$REG/team/app:v1" 0
+identity_case exactRepository-other '{"type":"exactRepository","dockerRepository":"'"$REG"'/team/other"}' "$REG/team/app:v1" 1
+identity_case exactReference '{"type":"exactReference","dockerReference":"'"$REG"'/team/app:v1"}' "$REG/team/app:v1" 1
+identity_case remapIdentity-no-prefix '{"type":"remapIdentity","prefix":"mirror.example/team","signedPrefix":"'"$REG"'/team"}' "$REG/team/app:v1" 1
+
+new_test "an invalid policy is refused before any registry request"
+printf '{"default":[]}' >"$TEST_TMP/bad.json"
+run pv --policy "$TEST_TMP/bad.json" "docker://$REG/team/app:v1"
+expect_failure 2 "List of verification policy requirements must not be empty"
+
+new_test "a kbs:/// policy without --resources is a usage error"
+run pv --policy kbs:///default/security-policy/test "docker://$REG/team/app:v1"
+expect_failure 129 "--resources is needed"
+
+new_test "a missing KBS resource names it"
+run pv --resources "$R" --policy kbs:///default/security-policy/none "docker://$REG/team/app:v1"
+expect_failure 2 "default/security-policy/none"
+
+new_test "only docker:// images"
+run pv --policy "$P" "oci:/tmp/x"
+expect_failure 129 "docker://IMAGE"
+
+finish
