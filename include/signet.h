@@ -18,5 +18,6 @@
 #include "signet/gpg.h"
 #include "signet/policy.h"
 #include "signet/kbs.h"
+#include "signet/registries_d.h"
 
 #endif

@@ -12,7 +12,7 @@ fi
 packages=(
     # build
     build-essential cmake pkg-config git
-    libssl-dev libsodium-dev libcurl4-openssl-dev libjansson-dev libgpgme-dev gnupg
+    libssl-dev libsodium-dev libcurl4-openssl-dev libjansson-dev libgpgme-dev libyaml-dev gnupg
     # man pages from Markdown
     go-md2man
     # tests: independent implementations and tools, real registry and peers
