@@ -166,7 +166,7 @@ for cmd in $commands; do
     table=$(printf '%s\n' "$help" | awk '
         /^Options:/ { on = 1; next }
         on && /^[[:space:]]*$/ { exit }
-        on && match($0, /^ +(-[A-Za-z0-9], )?--[A-Za-z0-9][A-Za-z0-9-]*/) {
+        on && match($0, /^ +(-[A-Za-z0-9], )?--[A-Za-z0-9][A-Za-z0-9.-]*/) {
             spec = substr($0, RSTART, RLENGTH); sub(/^ +/, "", spec); print spec
         }')
     if [ -z "$table" ]; then
@@ -174,7 +174,7 @@ for cmd in $commands; do
     fi
     # The page's option entries: lines of OPTIONS that start with **--name** or
     # **-x**, **--name** (the term of a definition), as "--name" or "-x, --name".
-    entries=$(grep -oE '^\*\*(-[A-Za-z0-9]\*\*, \*\*)?--[A-Za-z0-9][A-Za-z0-9-]*\*\*' \
+    entries=$(grep -oE '^\*\*(-[A-Za-z0-9]\*\*, \*\*)?--[A-Za-z0-9][A-Za-z0-9.-]*\*\*' \
         "$tmp/options" | tr -d '*')
     while IFS= read -r spec; do
         [ -n "$spec" ] || continue
@@ -193,7 +193,7 @@ for cmd in $commands; do
     done <<<"$entries"
 
     # Any other --name the help text mentions (e.g. "--b64=false") must be in the page too.
-    for long in $(printf '%s\n' "$help" | grep -oE -- '--[A-Za-z0-9][A-Za-z0-9-]*' | sort -u); do
+    for long in $(printf '%s\n' "$help" | grep -oE -- '--[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]' | sort -u); do
         printf '%s\n' "$table" | grep -qE -- "(^|, )$long\$" && continue
         grep -qF -- "$long" "$page" || fail "$page: does not mention $long, which the help uses"
     done

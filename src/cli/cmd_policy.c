@@ -16,6 +16,7 @@ struct options {
     int quiet;
     const char *policy;
     const char *resources;
+    const char *registries_d;
     const char *output;
     struct cli_registry_flags reg;
 };
@@ -27,6 +28,8 @@ static const struct cli_opt opts[] = {
      "verify: the policy file, or a kbs:/// resource (default: " DEFAULT_POLICY ")"},
     {"resources", 0, CLI_OPT_STRING, offsetof(struct options, resources), "FILE",
      "verify: offline KBS resources (offline-fs-kbc JSON) for kbs:/// keys and policies"},
+    {"registries.d", 0, CLI_OPT_STRING, offsetof(struct options, registries_d), "DIR",
+     "verify: registries.d directory (use-sigstore-attachments); default as containers/image"},
     {"output", 'o', CLI_OPT_STRING, offsetof(struct options, output), "FORMAT",
      "verify: text (default) or json"},
     CLI_REGISTRY_OPTS(struct options, reg),
@@ -91,6 +94,7 @@ policy_verify(const struct options *o, const char *image)
     signet_policy_eval_options eopts = SIGNET_POLICY_EVAL_OPTIONS_INIT;
     signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
     signet_kbs_resources *resources = NULL;
+    signet_registries_d *registries = NULL;
     signet_policy *policy = NULL;
     signet_registry *reg = NULL;
     signet_policy_verdict verdict;
@@ -123,6 +127,13 @@ policy_verify(const struct options *o, const char *image)
         rc = cli_fail(ctx, lib_rc);
         goto out;
     }
+    /* Cosign signatures are read only where registries.d says use-sigstore-attachments. */
+    if ((lib_rc = signet_registries_d_load(&registries, ctx, o->registries_d)) != SIGNET_OK ||
+        (lib_rc = signet_registries_d_use_sigstore_attachments(&eopts.use_sigstore_attachments, ctx,
+                                                               registries, &ref)) != SIGNET_OK) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
     eopts.resources = resources;
     lib_rc = signet_policy_evaluate(&verdict, ctx, policy, reg, &ref, &eopts);
     if (lib_rc != SIGNET_OK) {
@@ -141,6 +152,7 @@ policy_verify(const struct options *o, const char *image)
     rc = fflush(stdout) == 0 ? CLI_EXIT_OK : cli_error("cannot write to standard output");
 out:
     signet_policy_free(policy);
+    signet_registries_d_free(registries);
     signet_kbs_resources_free(resources);
     signet_registry_free(reg);
     signet_ctx_free(ctx);
@@ -150,7 +162,7 @@ out:
 int
 cmd_policy(int argc, char **argv)
 {
-    struct options o = {0, NULL, NULL, "text", {0, 0, NULL, NULL, NULL}};
+    struct options o = {0, NULL, NULL, NULL, "text", {0, 0, NULL, NULL, NULL}};
     const char *pos[2];
     size_t npos;
 

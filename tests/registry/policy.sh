@@ -40,7 +40,12 @@ json.dump(r, open(out, "w"))
 EOF_PY
 }
 
-pv() { sg policy verify "$@"; }
+# registries.d: cosign attachments are read for this registry only where it says so.
+RD=$TEST_TMP/registries.d
+mkdir -p "$RD" "$TEST_TMP/registries.d-empty"
+printf 'docker:\n  %s:\n    use-sigstore-attachments: true\n' "$REG" >"$RD/local.yaml"
+
+pv() { sg policy verify --registries.d "$RD" "$@"; }
 
 REPO_RULE='{"type":"matchRepository"}'
 P=$(policy_file repo "$REPO_RULE")
@@ -99,6 +104,11 @@ identity_case exactRepository-same '{"type":"exactRepository","dockerRepository"
 identity_case exactRepository-other '{"type":"exactRepository","dockerRepository":"'"$REG"'/team/other"}' "$REG/team/app:v1" 1
 identity_case exactReference '{"type":"exactReference","dockerReference":"'"$REG"'/team/app:v1"}' "$REG/team/app:v1" 1
 identity_case remapIdentity-no-prefix '{"type":"remapIdentity","prefix":"mirror.example/team","signedPrefix":"'"$REG"'/team"}' "$REG/team/app:v1" 1
+
+new_test "without use-sigstore-attachments in registries.d no cosign signature is read"
+run sg policy verify --registries.d "$TEST_TMP/registries.d-empty" --resources "$R" --policy "$P" \
+    "docker://$REG/team/app:v1"
+expect_failure 1 "A signature was required, but no signature exists \(use-sigstore-attachments is off\)"
 
 new_test "an invalid policy is refused before any registry request"
 printf '{"default":[]}' >"$TEST_TMP/bad.json"
