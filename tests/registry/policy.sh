@@ -105,6 +105,41 @@ identity_case exactRepository-other '{"type":"exactRepository","dockerRepository
 identity_case exactReference '{"type":"exactReference","dockerReference":"'"$REG"'/team/app:v1"}' "$REG/team/app:v1" 1
 identity_case remapIdentity-no-prefix '{"type":"remapIdentity","prefix":"mirror.example/team","signedPrefix":"'"$REG"'/team"}' "$REG/team/app:v1" 1
 
+# What skopeo 1.9.3 wrote as a sigstore attachment (c/image's payload names the image with its
+# tag, 127.0.0.1:5055/test/sigimg:v1), pushed byte for byte beside the same image here.
+SIG=$VECTORS/containers-image/interop/sigstore
+push_test_image test/sigimg:v1
+D_SIG=$(image_digest test/sigimg:v1) || die "no digest"
+put_blob test/sigimg "$SIG/attachment-config.json" >/dev/null
+put_blob test/sigimg "$SIG/attachment-layer-payload.json" >/dev/null
+put_manifest test/sigimg "$(sig_tag "$D_SIG")" "$SIG/attachment-manifest.json"
+printf 'docker:\n  %s:\n    use-sigstore-attachments: true\n' "$REG" >"$RD/local.yaml"
+SKOPEO_SCOPE() { # NAME IDENTITY-JSON
+    printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s/test":[{"type":"sigstoreSigned","keyPath":"%s","signedIdentity":%s}]}}}\n' \
+        "$REG" "$SIG/cosign.pub" "$2" >"$TEST_TMP/$1.json"
+    echo "$TEST_TMP/$1.json"
+}
+
+new_test "skopeo's sigstore attachment: remapIdentity maps this registry to the signed one"
+run pv --policy "$(SKOPEO_SCOPE remap '{"type":"remapIdentity","prefix":"'"$REG"'/test","signedPrefix":"127.0.0.1:5055/test"}')" \
+    "docker://$REG/test/sigimg:v1"
+expect_status 0
+expect_stdout_contains "$D_SIG"
+
+new_test "skopeo's sigstore attachment: exactReference to the signed name"
+run pv --policy "$(SKOPEO_SCOPE exactref '{"type":"exactReference","dockerReference":"127.0.0.1:5055/test/sigimg:v1"}')" \
+    "docker://$REG/test/sigimg:v1"
+expect_status 0
+
+new_test "skopeo's sigstore attachment: the default rule denies it here (another registry name)"
+run pv --policy "$(SKOPEO_SCOPE default '{"type":"matchRepoDigestOrExact"}')" "docker://$REG/test/sigimg:v1"
+expect_failure 1 'Signature for identity "127.0.0.1:5055/test/sigimg:v1" is not accepted'
+
+new_test "skopeo's sigstore attachment with another key: denied"
+sed "s|$SIG/cosign.pub|$K1.pub|" "$TEST_TMP/exactref.json" >"$TEST_TMP/exactref-k1.json"
+run pv --policy "$TEST_TMP/exactref-k1.json" "docker://$REG/test/sigimg:v1"
+expect_failure 1 "does not verify"
+
 new_test "without use-sigstore-attachments in registries.d no cosign signature is read"
 run sg policy verify --registries.d "$TEST_TMP/registries.d-empty" --resources "$R" --policy "$P" \
     "docker://$REG/team/app:v1"
