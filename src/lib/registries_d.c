@@ -224,6 +224,25 @@ mapping_pairs(struct rd_parse *p, yaml_node_t *map, struct rd_pair **out, size_t
     return SIGNET_OK;
 }
 
+/* The pairs of a mapping; null is an empty mapping (as Go's yaml reads it); anything else is an
+ * error naming @p what. */
+static int
+mapping_or_null(struct rd_parse *p, yaml_node_t *node, const char *what, struct rd_pair **pairs,
+                size_t *n)
+{
+    char msg[96];
+
+    *pairs = NULL;
+    *n = 0;
+    if (is_null(node))
+        return SIGNET_OK;
+    if (node->type != YAML_MAPPING_NODE) {
+        snprintf(msg, sizeof(msg), "cannot unmarshal %s into %s", node_kind(node), what);
+        return parse_error(p, node, msg);
+    }
+    return mapping_pairs(p, node, pairs, n);
+}
+
 static int
 set_string(struct rd_parse *p, char **field, const char *key, yaml_node_t *value)
 {
@@ -254,14 +273,7 @@ parse_ns(struct rd_parse *p, struct rd_ns *ns, yaml_node_t *node)
     size_t n = 0;
     int rc;
 
-    if (is_null(node))
-        return SIGNET_OK;
-    if (node->type != YAML_MAPPING_NODE) {
-        char msg[64];
-        snprintf(msg, sizeof(msg), "cannot unmarshal %s into a namespace", node_kind(node));
-        return parse_error(p, node, msg);
-    }
-    if ((rc = mapping_pairs(p, node, &pairs, &n)) != SIGNET_OK)
+    if ((rc = mapping_or_null(p, node, "a namespace", &pairs, &n)) != SIGNET_OK)
         return rc;
     for (size_t i = 0; i < n && rc == SIGNET_OK; i++) {
         const char *k = pairs[i].key;
@@ -301,14 +313,7 @@ parse_docker(struct rd_parse *p, struct signet_registries_d *file_cfg, yaml_node
     size_t n = 0;
     int rc;
 
-    if (is_null(node))
-        return SIGNET_OK;
-    if (node->type != YAML_MAPPING_NODE) {
-        char msg[64];
-        snprintf(msg, sizeof(msg), "cannot unmarshal %s into \"docker\"", node_kind(node));
-        return parse_error(p, node, msg);
-    }
-    if ((rc = mapping_pairs(p, node, &pairs, &n)) != SIGNET_OK)
+    if ((rc = mapping_or_null(p, node, "\"docker\"", &pairs, &n)) != SIGNET_OK)
         return rc;
     for (size_t i = 0; i < n && rc == SIGNET_OK; i++) {
         struct rd_scope *s = replace ? find_scope(file_cfg, pairs[i].key) : NULL;
