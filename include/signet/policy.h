@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "kbs.h"
 #include "reference.h"
+#include "registries_d.h"
 #include "registry.h"
 
 #define SIGNET_POLICY_MAX       (1024 * 1024) /* bytes of a policy document */
@@ -121,11 +122,13 @@ typedef struct signet_policy_eval_options {
     const signet_kbs_resources *resources; /* resolves kbs:/// key paths; NULL: they fail */
     int use_sigstore_attachments;          /* read cosign .sig attachments (registries.d's
                                               use-sigstore-attachments) */
+    const signet_registries_d *registries; /* where signedBy's lookaside signatures are;
+                                              NULL: the defaults of registries.d */
 } signet_policy_eval_options;
 
 #define SIGNET_POLICY_EVAL_OPTIONS_INIT                                                            \
     {                                                                                              \
-        SIGNET_POLICY_EVAL_OPTIONS_VERSION, NULL, 1                                                \
+        SIGNET_POLICY_EVAL_OPTIONS_VERSION, NULL, 1, NULL                                          \
     }
 
 /* What an evaluation decided. Plain data. */
@@ -141,8 +144,9 @@ typedef struct signet_policy_verdict {
  * from files, base64 or kbs:/// resources, and its signedIdentity). Identities are always
  * checked; a signature that cannot be fetched or checked never allows.
  *
- * Not yet supported, and so denied with a message saying so: signedBy (GPG simple signing
- * from lookaside storage), sigstoreSigned with fulcio, pki or Rekor keys, signedBaseLayer.
+ * signedBy (GPGKeys) reads simple signatures from the lookaside storage registries.d names
+ * (file:// only so far). Not yet supported, and so never allowing, with a message saying so:
+ * lookaside over http(s), sigstoreSigned with fulcio, pki or Rekor keys, signedBaseLayer.
  *
  * @return SIGNET_OK allowed; SIGNET_EPOLICY denied (the message names the scope, the
  *         requirement and why); SIGNET_EUNSUPPORTED for a requirement signet cannot check yet;

@@ -135,6 +135,7 @@ policy_verify(const struct options *o, const char *image)
         goto out;
     }
     eopts.resources = resources;
+    eopts.registries = registries;
     lib_rc = signet_policy_evaluate(&verdict, ctx, policy, reg, &ref, &eopts);
     if (lib_rc != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);

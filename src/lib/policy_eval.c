@@ -14,6 +14,7 @@
 #define IDENT_NAME_MAX (SIGNET_REFERENCE_NAME_MAX * 2 + 2)
 #define KEYS_MAX       64
 #define SIGSTORE_TYPE  "cosign container image signature"
+#define LOOKASIDE_MAX  128 /* signatures read per image, as containers/image */
 
 /* A Docker identity as containers/image compares them: Name() and String(). */
 struct ident {
@@ -275,6 +276,139 @@ out:
     return rc;
 }
 
+/* Import a signedBy keyring (a file, a kbs:/// resource or bytes) into @p gpg. */
+static int
+import_keyring(signet_gpg *gpg, signet_ctx *ctx, const char *path, const struct policy_bytes *data,
+               const signet_policy_eval_options *opts)
+{
+    signet_buf bytes = SIGNET_BUF_INIT;
+    int rc;
+
+    if (data != NULL)
+        return data->len == 0 ? SIGNET_OK
+                              : signet_gpg_import(gpg, ctx, data->data, data->len, "keyData");
+    signet_buf_init(&bytes, SIGNET_GPG_SIGNATURE_MAX, 0);
+    if (strncmp(path, "kbs://", 6) == 0)
+        rc = opts->resources == NULL
+                 ? signet_error__set(ctx, SIGNET_ENOTFOUND,
+                                     "key '%.200s' is a KBS resource and no resources are given",
+                                     path)
+                 : signet_kbs_resource_get(&bytes, ctx, opts->resources, path);
+    else
+        rc = signet_file_read(&bytes, ctx, path);
+    if (rc == SIGNET_OK)
+        rc = signet_gpg_import(gpg, ctx, bytes.ptr ? bytes.ptr : "", bytes.size, path);
+    signet_buf_dispose(&bytes);
+    return rc;
+}
+
+/* One simple signature: verified by an accepted key, the image's digest, the identity rule. */
+static int
+simple_signature_accepted(signet_ctx *ctx, signet_gpg *gpg, const struct policy_requirement *r,
+                          const struct ident *image, const char *digest, const signet_buf *sig)
+{
+    signet_buf payload = SIGNET_BUF_INIT;
+    signet_simplesign_claims claims;
+    char primary[SIGNET_GPG_FINGERPRINT_MAX];
+    struct ident signed_as;
+    int rc;
+
+    signet_buf_init(&payload, SIGNET_GPG_SIGNATURE_MAX, 0);
+    if ((rc = signet_gpg_verify(&payload, primary, ctx, gpg, sig->ptr, sig->size)) == SIGNET_OK &&
+        (rc = signet_simplesign_parse(&claims, ctx, payload.ptr, payload.size)) == SIGNET_OK) {
+        if (strcmp(claims.digest, digest) != 0)
+            rc = signet_error__set(ctx, SIGNET_EVERIFY, "Signature for digest %s does not match",
+                                   claims.digest);
+        else if (ident_parse(&signed_as, claims.docker_reference) != 0 ||
+                 !identity_accepted(&r->identity, image, &signed_as))
+            rc = signet_error__set(ctx, SIGNET_EVERIFY,
+                                   "Signature for identity \"%.200s\" is not accepted",
+                                   claims.docker_reference);
+    }
+    signet_buf_dispose(&payload);
+    return rc;
+}
+
+/*
+ * signedBy: simple signatures from the lookaside storage (signature-1, signature-2, ... until
+ * one is missing); the first one accepted allows.
+ */
+static int
+eval_signed_by(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry *reg,
+               const struct policy_requirement *r, const signet_reference *image,
+               const signet_policy_eval_options *opts)
+{
+    signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
+    char base[2048], url[4096], reasons[600] = "";
+    signet_reference resolved;
+    signet_gpg *gpg = NULL;
+    struct ident id;
+    unsigned int found = 0;
+    int rc;
+
+    if (r->key_type != POLICY_KEY_GPG_KEYS)
+        return signet_error__set(ctx, SIGNET_EPOLICY, "Unimplemented \"keyType\" value");
+    if ((rc = signet_gpg_new(&gpg, ctx, 1, NULL)) != SIGNET_OK)
+        return rc;
+    if (r->keys == POLICY_KEYS_PATH)
+        rc = import_keyring(gpg, ctx, r->key_path, NULL, opts);
+    else if (r->keys == POLICY_KEYS_DATA)
+        rc = import_keyring(gpg, ctx, NULL, &r->key_data, opts);
+    for (size_t i = 0; r->keys == POLICY_KEYS_PATHS && i < r->key_paths.count && rc == SIGNET_OK;
+         i++)
+        rc = import_keyring(gpg, ctx, r->key_paths.items[i], NULL, opts);
+    if (rc != SIGNET_OK)
+        goto out;
+    if (signet_gpg_key_count(gpg) == 0) {
+        rc = signet_error__set(ctx, SIGNET_EPOLICY, "No public keys imported");
+        goto out;
+    }
+    if ((rc = signet_cosign_resolve(&resolved, ctx, reg, image, &copts)) != SIGNET_OK ||
+        (rc = signet_registries_d_lookaside(base, sizeof(base), ctx, opts->registries, image, 0)) !=
+            SIGNET_OK)
+        goto out;
+    if (strncmp(base, "file://", 7) != 0) {
+        rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
+                               "lookaside %.200s: only file:// lookaside storage is supported yet",
+                               base);
+        goto out;
+    }
+    ident_from_ref(&id, image, 1);
+    for (unsigned int i = 0; i < LOOKASIDE_MAX; i++) {
+        signet_buf sig = SIGNET_BUF_INIT;
+        signet_ctx one = {SIGNET_OK, ""};
+
+        if ((rc = signet_lookaside_signature_url(url, sizeof(url), ctx, base, image,
+                                                 resolved.digest, i)) != SIGNET_OK)
+            goto out;
+        signet_buf_init(&sig, SIGNET_GPG_SIGNATURE_MAX, 0);
+        rc = signet_file_read(&sig, &one, url + 7);
+        if (rc == SIGNET_ENOTFOUND) {
+            signet_buf_dispose(&sig);
+            break; /* the first missing index ends the list */
+        }
+        found++;
+        if (rc == SIGNET_OK)
+            rc = simple_signature_accepted(&one, gpg, r, &id, resolved.digest, &sig);
+        signet_buf_dispose(&sig);
+        if (rc == SIGNET_OK) {
+            snprintf(verdict->digest, sizeof(verdict->digest), "%s", resolved.digest);
+            goto out;
+        }
+        snprintf(reasons + strlen(reasons), sizeof(reasons) - strlen(reasons), "%s%s",
+                 reasons[0] ? "; " : "", signet_ctx_error(&one));
+    }
+    rc = found == 0 ? signet_error__set(ctx, SIGNET_EPOLICY,
+                                        "A signature was required, but no signature exists")
+         : found == 1
+             ? signet_error__set(ctx, SIGNET_EPOLICY, "%s", reasons)
+             : signet_error__set(ctx, SIGNET_EPOLICY,
+                                 "None of the signatures were accepted, reasons: %s", reasons);
+out:
+    signet_gpg_free(gpg);
+    return rc;
+}
+
 int
 signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet_policy *policy,
                        signet_registry *reg, const signet_reference *image,
@@ -313,9 +447,7 @@ signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet
             rc = eval_sigstore(out, &why, reg, r, image, opts);
             break;
         case SIGNET_POLICY_SIGNED_BY:
-            rc = signet_error__set(&why, SIGNET_EUNSUPPORTED,
-                                   "signedBy (GPG simple signing) is not supported in policies "
-                                   "yet");
+            rc = eval_signed_by(out, &why, reg, r, image, opts);
             break;
         default:
             rc = signet_error__set(&why, SIGNET_EPOLICY, "signedBaseLayer not implemented yet!");

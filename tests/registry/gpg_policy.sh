@@ -1,0 +1,81 @@
+#!/bin/bash
+# signedBy (GPG simple signing) in signet policy verify, with skopeo as the peer: skopeo signs
+# into a file:// lookaside named by registries.d and signet's policy allows the image; a
+# re-tagged, corrupted or differently keyed image is denied; skopeo 1.9.3's vector signature
+# verifies through remapIdentity.
+. "$(dirname "$0")/lib.sh"
+require_env
+start_registry
+
+SS=$VECTORS/containers-image/interop/simple-signing
+FPR=3F01D7D3121CACD90125E338602FF35B08633FE2
+export GNUPGHOME=$TEST_TMP/gnupg
+mkdir -m 700 "$GNUPGHOME" || die "cannot create $GNUPGHOME"
+gpg --batch --quiet --import "$SS/signer-sec-TEST-ONLY.asc" 2>/dev/null || die "gpg import failed"
+at_exit "gpgconf --kill all 2>/dev/null"
+
+LA=$TEST_TMP/lookaside
+RD=$TEST_TMP/registries.d
+mkdir -p "$LA" "$RD"
+printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$REG" "$LA" >"$RD/local.yaml"
+
+# skopeo signs on push (c/image writes signature-1 into the lookaside).
+"$PY" "$REG_LIB_DIR/mkimage.py" "$TEST_TMP/layout" one one amd64 >/dev/null || die "mkimage failed"
+skopeo copy -q --dest-tls-verify=false --registries.d "$RD" --sign-by "$FPR" \
+    "oci:$TEST_TMP/layout:one" "docker://$REG/gpg/app:v1" || die "skopeo copy --sign-by failed"
+skopeo copy -q --dest-tls-verify=false "oci:$TEST_TMP/layout:one" "docker://$REG/gpg/unsigned:v1" ||
+    die "skopeo copy failed"
+D=$(image_digest gpg/app:v1) || die "no digest"
+
+policy() { # NAME KEYRING [IDENTITY-JSON]
+    printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s/gpg":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"%s}],"%s/test":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"%s}]}}}\n' \
+        "$REG" "$2" "${3:+,\"signedIdentity\":$3}" "$REG" "$2" "${3:+,\"signedIdentity\":$3}" \
+        >"$TEST_TMP/$1.json"
+    echo "$TEST_TMP/$1.json"
+}
+pv() { sg policy verify --registries.d "$RD" "$@"; }
+
+new_test "skopeo --sign-by, signet policy verify with signedBy: allowed"
+run pv --policy "$(policy good "$SS/signer-pub.gpg")" "docker://$REG/gpg/app:v1"
+expect_status 0
+expect_stdout_contains "$D"
+check "skopeo wrote the lookaside layout" test -s "$LA/gpg/app@sha256=${D#sha256:}/signature-1"
+
+new_test "the same bytes under another name, not signed: no signature"
+run pv --policy "$TEST_TMP/good.json" "docker://$REG/gpg/unsigned:v1"
+expect_failure 1 "requirement 1 \\(signedBy\\).*A signature was required, but no signature exists"
+
+new_test "another key: not accepted"
+run pv --policy "$(policy otherkey "$VECTORS/containers-image/fixtures/public-key.gpg")" \
+    "docker://$REG/gpg/app:v1"
+expect_failure 1 "GPG signature"
+
+new_test "a corrupted signature: denied"
+SIGFILE=$LA/gpg/app@sha256=${D#sha256:}/signature-1
+cp "$SIGFILE" "$TEST_TMP/saved-signature"
+"$PY" -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[len(b)//2]^=1; open(sys.argv[1],"wb").write(b)' "$SIGFILE"
+run pv --policy "$TEST_TMP/good.json" "docker://$REG/gpg/app:v1"
+expect_failure 1 "requirement 1 \\(signedBy\\)"
+cp "$TEST_TMP/saved-signature" "$SIGFILE"
+
+new_test "matchExact with the image by digest: the tagged identity does not match"
+run pv --policy "$(policy exact "$SS/signer-pub.gpg" '{"type":"matchExact"}')" "docker://$REG/gpg/app@$D"
+expect_failure 1 "is not accepted"
+
+# skopeo 1.9.3's vector: identity 127.0.0.1:5055/test/gpgimg:v1 over the oci-img manifest.
+push_test_image test/gpgimg:v1
+D_VEC=$(image_digest test/gpgimg:v1) || die "no digest"
+mkdir -p "$LA/test/gpgimg@sha256=${D_VEC#sha256:}"
+cp "$SS/skopeo-1.9.3-lookaside-signature-1" "$LA/test/gpgimg@sha256=${D_VEC#sha256:}/signature-1"
+
+new_test "skopeo 1.9.3's signature through remapIdentity"
+run pv --policy "$(policy remap "$SS/signer-pub.gpg" '{"type":"remapIdentity","prefix":"'"$REG"'/test","signedPrefix":"127.0.0.1:5055/test"}')" \
+    "docker://$REG/test/gpgimg:v1"
+expect_status 0
+expect_stdout_contains "$D_VEC"
+
+new_test "skopeo 1.9.3's signature with the default identity rule: another registry's name"
+run pv --policy "$TEST_TMP/good.json" "docker://$REG/test/gpgimg:v1"
+expect_failure 1 'Signature for identity "127.0.0.1:5055/test/gpgimg:v1" is not accepted'
+
+finish
