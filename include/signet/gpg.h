@@ -7,6 +7,8 @@
 
 #include "buf.h"
 #include "ctx.h"
+#include "reference.h"
+#include "registry.h"
 
 #define SIGNET_GPG_FINGERPRINT_MAX 65 /* 40 hex digits for v4 keys, 64 for v5; plus NUL */
 #define SIGNET_GPG_SIGNATURE_MAX   (4u * 1024 * 1024) /* c/image's limit on a signature blob */
@@ -76,6 +78,21 @@ SIGNET_EXTERN(void) signet_gpg_free(signet_gpg *gpg);
 SIGNET_EXTERN(int)
 signet_simplesign_payload(signet_buf *out, signet_ctx *ctx, const char *docker_reference,
                           const char *digest, int64_t timestamp);
+
+/**
+ * Sign @p image as skopeo copy --sign-by does: resolve its digest, sign the simple signing
+ * payload naming the image as given (Docker Hub as docker.io) with the secret key
+ * @p fingerprint, and write it to the file:// lookaside @p staging_url at
+ * <base>/<repo>@sha256=<hex>/signature-<N>, the first free N.
+ *
+ * @param[out] written the URL written (@p size bytes).
+ * @return SIGNET_OK; SIGNET_EUNSUPPORTED for a staging URL that is not file://; registry, GPG
+ *         and file errors.
+ */
+SIGNET_EXTERN(int)
+signet_lookaside_sign(char *written, size_t size, signet_ctx *ctx, signet_registry *reg,
+                      signet_gpg *gpg, const char *fingerprint, const signet_reference *image,
+                      const char *staging_url);
 
 /* What a simple signing payload claims. Plain data. */
 typedef struct signet_simplesign_claims {

@@ -10,12 +10,17 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define IMAGES_MAX 4096
 
 struct options {
     const char *key;
+    const char *gpg_key;
+    const char *lookaside_staging;
+    const char *registries_d;
     struct cli_list annotations;
     const char *max_workers;
     int recursive;
@@ -27,6 +32,12 @@ struct options {
 static const struct cli_opt opts[] = {
     {"key", 'k', CLI_OPT_STRING, offsetof(struct options, key), "FILE",
      "encrypted private key (cosign format)"},
+    {"gpg-key", 0, CLI_OPT_STRING, offsetof(struct options, gpg_key), "FINGERPRINT",
+     "sign with this GPG secret key instead: a simple signature in lookaside storage"},
+    {"lookaside-staging", 0, CLI_OPT_STRING, offsetof(struct options, lookaside_staging), "DIR",
+     "with --gpg-key: write signatures under DIR (default: registries.d's lookaside-staging)"},
+    {"registries.d", 0, CLI_OPT_STRING, offsetof(struct options, registries_d), "DIR",
+     "with --gpg-key: the registries.d directory naming the lookaside"},
     {"annotations", 'a', CLI_OPT_LIST, offsetof(struct options, annotations), "KEY=VALUE",
      "extra key=value to sign into the payload (repeatable)"},
     {"max-workers", 0, CLI_OPT_STRING, offsetof(struct options, max_workers), "N",
@@ -65,10 +76,58 @@ sign_one(struct cli_worker *w, size_t index, void *arg)
                        w->ctx);
 }
 
+/* --gpg-key: GPG simple signatures into lookaside storage, one image after the other. */
+static int
+sign_gpg(const struct options *o, signet_ctx *ctx, const struct cli_image_job *jobs, size_t n,
+         const signet_registry_options *ropts)
+{
+    signet_registries_d *registries = NULL;
+    signet_registry *reg = NULL;
+    signet_gpg *gpg = NULL;
+    char staging[4200], written[4200];
+    int rc = CLI_EXIT_OK, lib_rc;
+
+    if ((lib_rc = signet_registry_new(&reg, ctx, ropts)) != SIGNET_OK ||
+        (lib_rc = signet_gpg_new(&gpg, ctx, 0, NULL)) != SIGNET_OK ||
+        (o->lookaside_staging == NULL &&
+         (lib_rc = signet_registries_d_load(&registries, ctx, o->registries_d)) != SIGNET_OK)) {
+        rc = cli_fail(ctx, lib_rc);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (o->lookaside_staging != NULL) {
+            char abs[4096];
+            if (strstr(o->lookaside_staging, "://") != NULL)
+                snprintf(staging, sizeof(staging), "%s", o->lookaside_staging);
+            else if (realpath(o->lookaside_staging, abs) == NULL) {
+                rc = cli_error("--lookaside-staging '%s': %s", o->lookaside_staging,
+                               strerror(errno));
+                goto out;
+            } else
+                snprintf(staging, sizeof(staging), "file://%s", abs);
+        } else if ((lib_rc = signet_registries_d_lookaside(
+                        staging, sizeof(staging), ctx, registries, &jobs[i].ref, 1)) != SIGNET_OK) {
+            rc = cli_fail(ctx, lib_rc);
+            goto out;
+        }
+        if ((lib_rc = signet_lookaside_sign(written, sizeof(written), ctx, reg, gpg, o->gpg_key,
+                                            &jobs[i].ref, staging)) != SIGNET_OK) {
+            rc = cli_fail(ctx, lib_rc);
+            goto out;
+        }
+        fprintf(stderr, "Signature written to %s\n", written);
+    }
+out:
+    signet_gpg_free(gpg);
+    signet_registries_d_free(registries);
+    signet_registry_free(reg);
+    return rc;
+}
+
 int
 cmd_sign(int argc, char **argv)
 {
-    struct options o = {NULL, {{0}, 0}, NULL, 0, 1, 0, {0, 0, NULL, NULL, NULL}};
+    struct options o = {NULL, NULL, NULL, NULL, {{0}, 0}, NULL, 0, 1, 0, {0, 0, NULL, NULL, NULL}};
     struct jobs jobs = {NULL, NULL, SIGNET_COSIGN_OPTIONS_INIT};
     signet_registry_options ropts;
     static const char *pos[IMAGES_MAX];
@@ -80,13 +139,18 @@ cmd_sign(int argc, char **argv)
     int rc, failed = 0;
 
     CLI_PARSE_OR_RETURN(cmd_sign_help, &o, argc, argv, pos, &npos);
-    if (o.key == NULL)
-        return cli_usage_error(&cmd_sign_help, "--key is required");
+    if ((o.key == NULL) == (o.gpg_key == NULL))
+        return cli_usage_error(&cmd_sign_help, "exactly one of --key and --gpg-key is required");
+    if (o.gpg_key != NULL && o.annotations.count > 0)
+        return cli_usage_error(&cmd_sign_help, "-a does not go with --gpg-key");
+    if (o.gpg_key == NULL && (o.lookaside_staging != NULL || o.registries_d != NULL))
+        return cli_usage_error(&cmd_sign_help,
+                               "--lookaside-staging and --registries.d go with --gpg-key");
     if (npos == 0)
         return cli_usage_error(&cmd_sign_help, "at least one image is required");
     if (cli_parse_workers(&nworkers, o.max_workers, 4) != 0)
         return cli_usage_error(&cmd_sign_help, "--max-workers must be 1 to %d", CLI_WORKERS_MAX);
-    if (o.tlog_upload)
+    if (o.tlog_upload && o.gpg_key == NULL)
         cli_warn("signet has no transparency log: signing without one "
                  "(pass --tlog-upload=false to silence this)");
     if (docker_types != NULL && docker_types[0] != '\0' &&
@@ -113,8 +177,13 @@ cmd_sign(int argc, char **argv)
                     "one. Please use a\n    digest (example.com/ubuntu@sha256:abc123...) rather "
                     "than tag\n    (example.com/ubuntu:latest) for the input to cosign.\n",
                     pos[i]);
-    if ((rc = cli_registry_options(&ropts, &cmd_sign_help, &o.reg, &jobs.copts)) != CLI_EXIT_OK ||
-        (rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
+    if ((rc = cli_registry_options(&ropts, &cmd_sign_help, &o.reg, &jobs.copts)) != CLI_EXIT_OK)
+        goto out;
+    if (o.gpg_key != NULL) {
+        rc = sign_gpg(&o, ctx, jobs.list, npos, &ropts);
+        goto out;
+    }
+    if ((rc = cli_load_private_key(&key, ctx, o.key)) != CLI_EXIT_OK)
         goto out;
     jobs.key = key;
     failed = cli_run_parallel(npos, nworkers, &ropts, sign_one, &jobs) != 0;

@@ -78,4 +78,34 @@ new_test "skopeo 1.9.3's signature with the default identity rule: another regis
 run pv --policy "$TEST_TMP/good.json" "docker://$REG/test/gpgimg:v1"
 expect_failure 1 'Signature for identity "127.0.0.1:5055/test/gpgimg:v1" is not accepted'
 
+# signet signs, skopeo checks: a signedBy policy in skopeo copy accepts signet's signature.
+skopeo copy -q --dest-tls-verify=false "oci:$TEST_TMP/layout:one" "docker://$REG/gpg/bysignet:v1" ||
+    die "skopeo copy failed"
+D_BY=$(image_digest gpg/bysignet:v1) || die "no digest"
+
+new_test "signet sign --gpg-key writes the lookaside signature-1"
+run sg sign --gpg-key "$FPR" --registries.d "$RD" "$REG/gpg/bysignet:v1"
+expect_status 0
+expect_stderr_contains "Signature written to file://$LA/gpg/bysignet@sha256=${D_BY#sha256:}/signature-1"
+
+new_test "skopeo copy with a signedBy policy accepts signet's signature"
+run skopeo --policy "$TEST_TMP/good.json" --registries.d "$RD" copy -q --src-tls-verify=false \
+    "docker://$REG/gpg/bysignet:v1" "dir:$TEST_TMP/copied"
+expect_status 0
+
+new_test "skopeo copy with the same policy refuses the unsigned image"
+run skopeo --policy "$TEST_TMP/good.json" --registries.d "$RD" copy -q --src-tls-verify=false \
+    "docker://$REG/gpg/unsigned:v1" "dir:$TEST_TMP/copied2"
+expect_status 1
+expect_stderr_contains "Source image rejected"
+
+new_test "signet's own policy verify agrees"
+run pv --policy "$TEST_TMP/good.json" "docker://$REG/gpg/bysignet:v1"
+expect_status 0
+expect_stdout_contains "$D_BY"
+
+new_test "--gpg-key with a key that is not there: exit 2, says which"
+run sg sign --gpg-key 0000000000000000000000000000000000000000 --registries.d "$RD" "$REG/gpg/bysignet:v1"
+expect_failure 2 "no GPG secret key"
+
 finish
