@@ -67,6 +67,14 @@ SIGNET_EXTERN(int)
 signet_gpg_sign(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *fingerprint,
                 const void *data, size_t len);
 
+/**
+ * Export the public key @p fingerprint (binary OpenPGP) from the context's keyring.
+ *
+ * @return SIGNET_OK, SIGNET_ENOTFOUND (no such key), SIGNET_ECRYPTO.
+ */
+SIGNET_EXTERN(int)
+signet_gpg_export(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *fingerprint);
+
 /** Release the context; an ephemeral home is removed. NULL is allowed. */
 SIGNET_EXTERN(void) signet_gpg_free(signet_gpg *gpg);
 

@@ -16,6 +16,9 @@
 
 struct options {
     const char *key;
+    const char *gpg_key;
+    const char *gpg_keyring;
+    const char *registries_d;
     struct cli_list annotations;
     const char *output;
     const char *platform;
@@ -28,6 +31,12 @@ struct options {
 static const struct cli_opt opts[] = {
     {"key", 'k', CLI_OPT_STRING, offsetof(struct options, key), "FILE",
      "public key (PEM PUBLIC KEY or RSA PUBLIC KEY)"},
+    {"gpg-key", 0, CLI_OPT_STRING, offsetof(struct options, gpg_key), "FINGERPRINT",
+     "verify GPG simple signatures (lookaside) with this key of the user's GnuPG home"},
+    {"gpg-keyring", 0, CLI_OPT_STRING, offsetof(struct options, gpg_keyring), "FILE",
+     "verify GPG simple signatures (lookaside) with the keys in this keyring"},
+    {"registries.d", 0, CLI_OPT_STRING, offsetof(struct options, registries_d), "DIR",
+     "with --gpg-key/--gpg-keyring: the registries.d directory naming the lookaside"},
     {"annotations", 'a', CLI_OPT_LIST, offsetof(struct options, annotations), "KEY=VALUE",
      "require this key=value in the signed payload (repeatable)"},
     {"output", 'o', CLI_OPT_STRING, offsetof(struct options, output), "FORMAT",
@@ -87,10 +96,88 @@ print_checks(const struct cli_image_job *j, int annotations)
                     "  - The signatures were verified against the specified public key\n");
 }
 
+/*
+ * --gpg-key / --gpg-keyring: containers/image's simple signing check, through the policy engine
+ * with a one-requirement policy (signedBy, GPGKeys, matchRepoDigestOrExact).
+ */
+static int
+verify_gpg(const struct options *o, signet_ctx *ctx, const struct cli_image_job *jobs, size_t n,
+           const signet_registry_options *ropts)
+{
+    signet_policy_eval_options eopts = SIGNET_POLICY_EVAL_OPTIONS_INIT;
+    signet_buf keyring = SIGNET_BUF_INIT, b64 = SIGNET_BUF_INIT, json = SIGNET_BUF_INIT;
+    signet_registries_d *registries = NULL;
+    signet_registry *reg = NULL;
+    signet_policy *policy = NULL;
+    signet_gpg *gpg = NULL;
+    char(*digests)[SIGNET_DIGEST_MAX] = calloc(n, SIGNET_DIGEST_MAX);
+    int rc = CLI_EXIT_OK, lib_rc, status = CLI_EXIT_OK;
+
+    if (digests == NULL)
+        return cli_error("out of memory");
+    signet_buf_init(&keyring, SIGNET_GPG_SIGNATURE_MAX, 0);
+    signet_buf_init(&b64, SIGNET_GPG_SIGNATURE_MAX * 2, 0);
+    signet_buf_init(&json, SIGNET_GPG_SIGNATURE_MAX * 2 + 256, 0);
+    if (o->gpg_keyring != NULL)
+        lib_rc = signet_file_read(&keyring, ctx, o->gpg_keyring);
+    else if ((lib_rc = signet_gpg_new(&gpg, ctx, 0, NULL)) == SIGNET_OK)
+        lib_rc = signet_gpg_export(&keyring, ctx, gpg, o->gpg_key);
+    if (lib_rc == SIGNET_OK && keyring.size == 0)
+        lib_rc = SIGNET_EPARSE;
+    if (lib_rc != SIGNET_OK ||
+        (lib_rc = signet_signature_encode(&b64, ctx, keyring.ptr, keyring.size)) != SIGNET_OK ||
+        (lib_rc = signet_buf_puts(&json, "{\"default\":[{\"type\":\"signedBy\",\"keyType\":"
+                                         "\"GPGKeys\",\"keyData\":\"")) != SIGNET_OK ||
+        (lib_rc = signet_buf_put(&json, b64.ptr, b64.size)) != SIGNET_OK ||
+        (lib_rc = signet_buf_puts(&json, "\"}]}")) != SIGNET_OK ||
+        (lib_rc = signet_policy_parse(&policy, ctx, json.ptr, json.size, "--gpg-key")) !=
+            SIGNET_OK ||
+        (lib_rc = signet_registries_d_load(&registries, ctx, o->registries_d)) != SIGNET_OK ||
+        (lib_rc = signet_registry_new(&reg, ctx, ropts)) != SIGNET_OK) {
+        rc = signet_ctx_error(ctx)[0]
+                 ? cli_fail(ctx, lib_rc)
+                 : cli_error("'%s' holds no GPG key", o->gpg_keyring ? o->gpg_keyring : o->gpg_key);
+        goto out;
+    }
+    eopts.registries = registries;
+    for (size_t i = 0; i < n; i++) {
+        signet_policy_verdict verdict;
+        signet_ctx_clear_error(ctx);
+        lib_rc = signet_policy_evaluate(&verdict, ctx, policy, reg, &jobs[i].ref, &eopts);
+        if (lib_rc != SIGNET_OK) {
+            int s = cli_fail(ctx, lib_rc);
+            if (status == CLI_EXIT_OK || s == CLI_EXIT_FAILED)
+                status = s;
+            continue;
+        }
+        memcpy(digests[i], verdict.digest, SIGNET_DIGEST_MAX);
+        {
+            char name[600];
+            signet_reference_format(name, sizeof(name), &jobs[i].ref);
+            fprintf(stderr, "Verified OK: %s (GPG simple signature)\n", name);
+        }
+    }
+    /* Verify, then release: digests only once every image verified. */
+    for (size_t i = 0; status == CLI_EXIT_OK && i < n; i++)
+        printf("%s\n", digests[i]);
+    rc = status;
+out:
+    free(digests);
+    signet_policy_free(policy);
+    signet_registries_d_free(registries);
+    signet_registry_free(reg);
+    signet_gpg_free(gpg);
+    signet_buf_dispose(&json);
+    signet_buf_dispose(&b64);
+    signet_buf_dispose(&keyring);
+    return rc;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
-    struct options o = {NULL, {{0}, 0}, "json", NULL, NULL, 1, 0, {0, 0, NULL, NULL, NULL}};
+    struct options o = {
+        NULL, NULL, NULL, NULL, {{0}, 0}, "json", NULL, NULL, 1, 0, {0, 0, NULL, NULL, NULL}};
     static const char *pos[IMAGES_MAX];
     signet_registry_options ropts;
     struct jobs jobs = {NULL, NULL, NULL, SIGNET_COSIGN_OPTIONS_INIT};
@@ -102,8 +189,9 @@ cmd_verify(int argc, char **argv)
     int rc = CLI_EXIT_OK, lib_rc, failed;
 
     CLI_PARSE_OR_RETURN(cmd_verify_help, &o, argc, argv, pos, &npos);
-    if (o.key == NULL)
-        return cli_usage_error(&cmd_verify_help, "--key is required");
+    if ((o.key != NULL) + (o.gpg_key != NULL) + (o.gpg_keyring != NULL) != 1)
+        return cli_usage_error(&cmd_verify_help,
+                               "exactly one of --key, --gpg-key and --gpg-keyring is required");
     if (npos == 0)
         return cli_usage_error(&cmd_verify_help, "at least one image is required");
     if (strcmp(o.output, "json") != 0 && strcmp(o.output, "text") != 0)
@@ -129,6 +217,11 @@ cmd_verify(int argc, char **argv)
     jobs.copts.platform = o.platform;
     if ((rc = cli_registry_options(&ropts, &cmd_verify_help, &o.reg, &jobs.copts)) != CLI_EXIT_OK)
         goto out;
+    if (o.key == NULL) {
+        if ((rc = cli_image_jobs_new(&jobs.list, ctx, pos, npos, "verified")) == CLI_EXIT_OK)
+            rc = verify_gpg(&o, ctx, jobs.list, npos, &ropts);
+        goto out;
+    }
     if ((lib_rc = signet_key_load(&key, ctx, o.key, NULL, 0)) != SIGNET_OK) {
         rc = cli_fail(ctx, lib_rc);
         goto out;

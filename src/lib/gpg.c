@@ -280,6 +280,33 @@ out:
 }
 
 int
+signet_gpg_export(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *fingerprint)
+{
+    gpgme_data_t data = NULL;
+    gpgme_error_t err;
+    char *bytes = NULL;
+    size_t n = 0;
+    int rc = SIGNET_OK;
+
+    SIGNET_ASSERT_ARG(ctx, out != NULL && gpg != NULL && fingerprint != NULL);
+    if ((err = gpgme_data_new(&data)) != 0 ||
+        (err = gpgme_op_export(gpg->gpgme, fingerprint, 0, data)) != 0) {
+        rc = gpgme_failed(ctx, SIGNET_ECRYPTO, err, "exporting a GPG key");
+        goto out;
+    }
+    bytes = gpgme_data_release_and_get_mem(data, &n);
+    data = NULL;
+    if (bytes == NULL || n == 0)
+        rc = signet_error__set(ctx, SIGNET_ENOTFOUND, "no GPG public key %.80s", fingerprint);
+    else if (signet_buf_put(out, bytes, n) != SIGNET_OK)
+        rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "GPG key too large");
+out:
+    gpgme_free(bytes);
+    gpgme_data_release(data);
+    return rc;
+}
+
+int
 signet_simplesign_payload(signet_buf *out, signet_ctx *ctx, const char *docker_reference,
                           const char *digest, int64_t timestamp)
 {

@@ -104,6 +104,29 @@ run pv --policy "$TEST_TMP/good.json" "docker://$REG/gpg/bysignet:v1"
 expect_status 0
 expect_stdout_contains "$D_BY"
 
+new_test "signet verify --gpg-keyring: skopeo's signature verifies outside a policy"
+run sg verify --gpg-keyring "$SS/signer-pub.gpg" --registries.d "$RD" "$REG/gpg/app:v1" "$REG/gpg/bysignet:v1"
+expect_status 0
+expect_stdout_contains "$D"
+expect_stdout_contains "$D_BY"
+
+new_test "signet verify --gpg-key (the key of GNUPGHOME)"
+run sg verify --gpg-key "$FPR" --registries.d "$RD" "$REG/gpg/app:v1"
+expect_status 0
+expect_stdout_contains "$D"
+
+new_test "signet verify --gpg-keyring with another key: rejected, nothing on stdout"
+run sg verify --gpg-keyring "$VECTORS/containers-image/fixtures/public-key.gpg" --registries.d "$RD" "$REG/gpg/app:v1"
+expect_failure 1 "GPG signature"
+
+new_test "signet verify --gpg-keyring of an unsigned image: rejected"
+run sg verify --gpg-keyring "$SS/signer-pub.gpg" --registries.d "$RD" "$REG/gpg/app:v1" "$REG/gpg/unsigned:v1"
+expect_failure 1 "no signature exists"
+
+new_test "--key and --gpg-keyring together: usage error"
+run sg verify --key x.pub --gpg-keyring "$SS/signer-pub.gpg" "$REG/gpg/app:v1"
+expect_failure 129 "exactly one of --key, --gpg-key and --gpg-keyring"
+
 new_test "--gpg-key with a key that is not there: exit 2, says which"
 run sg sign --gpg-key 0000000000000000000000000000000000000000 --registries.d "$RD" "$REG/gpg/bysignet:v1"
 expect_failure 2 "no GPG secret key"
