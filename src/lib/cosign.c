@@ -13,12 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#define MERGE_STALE         1 /* write_merged(): the tag changed since it was read */
 #define SIMPLESIGNING_MT    "application/vnd.dev.cosign.simplesigning.v1+json"
 #define ANN_SIGNATURE       "dev.cosignproject.cosign/signature"
 #define ANN_BUNDLE          "dev.sigstore.cosign/bundle"
 #define PAYLOAD_TYPE        "cosign container image signature"
 #define ZERO_TIME           "0001-01-01T00:00:00Z"
-#define MERGE_ATTEMPTS      40
+#define MERGE_ATTEMPTS      100
 #define CONFIRMATIONS       2
 #define SETTLE_MIN_MS       10
 #define SETTLE_CONTENDED_MS 50
@@ -293,9 +294,10 @@ signature_config(json_t *layers)
 
 /* Existing layers + ours, config uploaded, manifest stored under the .sig tag. */
 static int
-write_merged(char *written, signet_ctx *ctx, signet_registry *reg, const signet_reference *att,
-             const struct manifest *existing, const char *payload_digest, size_t payload_len,
-             const char *sig_b64, const signet_cosign_options *opts)
+write_merged(char *written, const char *based_on, signet_ctx *ctx, signet_registry *reg,
+             const signet_reference *att, const struct manifest *existing,
+             const char *payload_digest, size_t payload_len, const char *sig_b64,
+             const signet_cosign_options *opts)
 {
     signet_buf cfg_text = SIGNET_BUF_INIT, text = SIGNET_BUF_INIT;
     char cfg_digest[SIGNET_DIGEST_MAX];
@@ -342,6 +344,22 @@ write_merged(char *written, signet_ctx *ctx, signet_registry *reg, const signet_
                                   (json_int_t)cfg_text.size, "digest", cfg_digest));
     if ((rc = go_json(&text, ctx, root, 0)) != SIGNET_OK)
         goto out;
+    /* The tag must still be what this merge read: another signer that wrote meanwhile would
+     * otherwise be overwritten. This narrows the race to one HEAD and one PUT. */
+    {
+        signet_descriptor now;
+        signet_ctx scratch = {SIGNET_OK, ""};
+        int hrc = signet_registry_head_manifest(&now, &scratch, reg, att);
+        if ((hrc == SIGNET_ENOTFOUND && based_on[0] != '\0') ||
+            (hrc == SIGNET_OK && strcmp(now.digest, based_on) != 0)) {
+            rc = MERGE_STALE;
+            goto out;
+        }
+        if (hrc != SIGNET_OK && hrc != SIGNET_ENOTFOUND) {
+            rc = signet_error__set(ctx, hrc, "%s", signet_ctx_error(&scratch));
+            goto out;
+        }
+    }
     signet_digest_sha256(written, text.ptr, text.size);
     rc = signet_registry_put_manifest(ctx, reg, att, manifest_mt, text.ptr, text.size);
 out:
@@ -430,9 +448,16 @@ sign_digest(signet_ctx *ctx, signet_registry *reg, const signet_key *key,
             continue;
         }
         confirmations = 0;
-        rc = write_merged(written, ctx, reg, &att, &existing, payload_digest, payload.size,
+        rc = write_merged(written, fetched, ctx, reg, &att, &existing, payload_digest, payload.size,
                           sig_b64.ptr, opts);
         signet_manifest__release(&existing);
+        if (rc == MERGE_STALE) {
+            /* Someone wrote the tag since we read it: read and merge again, soon. */
+            contended = 1;
+            written[0] = '\0';
+            pause_ms(5 + (long)randombytes_uniform(25));
+            continue;
+        }
         /*
          * A registry may refuse a manifest whose config blob another signer is storing at the
          * same moment (distribution answers 400 MANIFEST_BLOB_UNKNOWN): read and merge again.
