@@ -34,6 +34,20 @@ gpgme_failed(signet_ctx *ctx, int code, gpgme_error_t err, const char *what)
     return signet_error__set(ctx, code, "%s: %s", what, gpgme_strerror(err));
 }
 
+/* Append what gpgme wrote into @p data to @p out and release @p data (set to NULL). */
+static int
+take_data(signet_buf *out, gpgme_data_t *data)
+{
+    size_t n = 0;
+    char *bytes = gpgme_data_release_and_get_mem(*data, &n);
+    int rc =
+        bytes != NULL && signet_buf_put(out, bytes, n) == SIGNET_OK ? SIGNET_OK : SIGNET_ETOOLARGE;
+
+    *data = NULL;
+    gpgme_free(bytes);
+    return rc;
+}
+
 int
 signet_gpg_new(signet_gpg **out, signet_ctx *ctx, int ephemeral, const char *gnupg_home)
 {
@@ -180,8 +194,7 @@ signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gp
     gpgme_verify_result_t result;
     gpgme_signature_t s;
     gpgme_error_t err;
-    char *content = NULL;
-    size_t content_len = 0, i;
+    size_t i;
     int rc = SIGNET_OK;
 
     SIGNET_ASSERT_ARG(ctx, payload != NULL && primary != NULL && gpg != NULL && signature != NULL);
@@ -227,12 +240,9 @@ signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gp
         primary[0] = '\0';
         goto out;
     }
-    content = gpgme_data_release_and_get_mem(plain, &content_len);
-    plain = NULL;
-    if (content == NULL || signet_buf_put(payload, content, content_len) != SIGNET_OK)
+    if (take_data(payload, &plain) != SIGNET_OK)
         rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "signed content too large");
 out:
-    gpgme_free(content);
     gpgme_data_release(plain);
     gpgme_data_release(sig);
     if (rc != SIGNET_OK)
@@ -247,8 +257,6 @@ signet_gpg_sign(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *f
     gpgme_data_t in = NULL, sig = NULL;
     gpgme_key_t key = NULL;
     gpgme_error_t err;
-    char *bytes = NULL;
-    size_t n = 0;
     int rc = SIGNET_OK;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && gpg != NULL && fingerprint != NULL && data != NULL);
@@ -265,12 +273,9 @@ signet_gpg_sign(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *f
         rc = gpgme_failed(ctx, SIGNET_ECRYPTO, err, "GPG signing failed");
         goto out;
     }
-    bytes = gpgme_data_release_and_get_mem(sig, &n);
-    sig = NULL;
-    if (bytes == NULL || signet_buf_put(out, bytes, n) != SIGNET_OK)
+    if (take_data(out, &sig) != SIGNET_OK)
         rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "signature too large");
 out:
-    gpgme_free(bytes);
     gpgme_data_release(sig);
     gpgme_data_release(in);
     if (key != NULL)
@@ -284,8 +289,7 @@ signet_gpg_export(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char 
 {
     gpgme_data_t data = NULL;
     gpgme_error_t err;
-    char *bytes = NULL;
-    size_t n = 0;
+    size_t before;
     int rc = SIGNET_OK;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && gpg != NULL && fingerprint != NULL);
@@ -294,14 +298,12 @@ signet_gpg_export(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char 
         rc = gpgme_failed(ctx, SIGNET_ECRYPTO, err, "exporting a GPG key");
         goto out;
     }
-    bytes = gpgme_data_release_and_get_mem(data, &n);
-    data = NULL;
-    if (bytes == NULL || n == 0)
-        rc = signet_error__set(ctx, SIGNET_ENOTFOUND, "no GPG public key %.80s", fingerprint);
-    else if (signet_buf_put(out, bytes, n) != SIGNET_OK)
+    before = out->size;
+    if (take_data(out, &data) != SIGNET_OK)
         rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "GPG key too large");
+    else if (out->size == before)
+        rc = signet_error__set(ctx, SIGNET_ENOTFOUND, "no GPG public key %.80s", fingerprint);
 out:
-    gpgme_free(bytes);
     gpgme_data_release(data);
     return rc;
 }

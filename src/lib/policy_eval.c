@@ -182,6 +182,20 @@ sigstore_claims_hold(const signet_buf *payload, const signet_reference *resolved
     return ok;
 }
 
+/* The bytes of a key source: a kbs:/// resource of the options' store, or a file. @p out's
+ * maximum bounds them. */
+static int
+read_key_source(signet_buf *out, signet_ctx *ctx, const char *path,
+                const signet_policy_eval_options *opts)
+{
+    if (strncmp(path, "kbs://", 6) != 0)
+        return signet_file_read(out, ctx, path);
+    if (opts->resources == NULL)
+        return signet_error__set(ctx, SIGNET_ENOTFOUND,
+                                 "key '%.200s' is a KBS resource and no resources are given", path);
+    return signet_kbs_resource_get(out, ctx, opts->resources, path);
+}
+
 /* A public key from a file path, a kbs:/// resource, or bytes. */
 static int
 load_key(signet_key **out, signet_ctx *ctx, const char *path, const struct policy_bytes *data,
@@ -193,13 +207,8 @@ load_key(signet_key **out, signet_ctx *ctx, const char *path, const struct polic
     if (data != NULL)
         return signet_key_parse_public(out, ctx, data->data ? (const void *)data->data : "",
                                        data->len, "keyData");
-    if (strncmp(path, "kbs://", 6) != 0)
-        return signet_key_load(out, ctx, path, NULL, 0);
-    if (opts->resources == NULL)
-        return signet_error__set(ctx, SIGNET_ENOTFOUND,
-                                 "key '%.200s' is a KBS resource and no resources are given", path);
     signet_buf_init(&bytes, SIGNET_KEY_FILE_MAX, 1);
-    if ((rc = signet_kbs_resource_get(&bytes, ctx, opts->resources, path)) == SIGNET_OK)
+    if ((rc = read_key_source(&bytes, ctx, path, opts)) == SIGNET_OK)
         rc = signet_key_parse_public(out, ctx, bytes.ptr ? bytes.ptr : "", bytes.size, path);
     signet_buf_dispose(&bytes);
     return rc;
@@ -288,14 +297,7 @@ import_keyring(signet_gpg *gpg, signet_ctx *ctx, const char *path, const struct 
         return data->len == 0 ? SIGNET_OK
                               : signet_gpg_import(gpg, ctx, data->data, data->len, "keyData");
     signet_buf_init(&bytes, SIGNET_GPG_SIGNATURE_MAX, 0);
-    if (strncmp(path, "kbs://", 6) == 0)
-        rc = opts->resources == NULL
-                 ? signet_error__set(ctx, SIGNET_ENOTFOUND,
-                                     "key '%.200s' is a KBS resource and no resources are given",
-                                     path)
-                 : signet_kbs_resource_get(&bytes, ctx, opts->resources, path);
-    else
-        rc = signet_file_read(&bytes, ctx, path);
+    rc = read_key_source(&bytes, ctx, path, opts);
     if (rc == SIGNET_OK)
         rc = signet_gpg_import(gpg, ctx, bytes.ptr ? bytes.ptr : "", bytes.size, path);
     signet_buf_dispose(&bytes);
