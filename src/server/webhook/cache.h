@@ -1,0 +1,61 @@
+/*
+ * Verdict cache: a bounded LRU in process (TTL for allowed verdicts, a shorter one for the
+ * rest), shared with other replicas through Redis when one is configured, and one verification
+ * per key at a time: concurrent reviews of the same image wait for the first one's result.
+ */
+#ifndef SIGNET_WEBHOOK_CACHE_H
+#define SIGNET_WEBHOOK_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "redis.h"
+
+#define WH_CACHE_KEY_MAX    1200
+#define WH_VERDICT_TEXT_MAX 1024
+
+typedef enum wh_verdict_kind {
+    WH_VERDICT_ALLOWED = 0,  /* verified; digest set */
+    WH_VERDICT_REJECTED = 1, /* checked and refused (no or bad signature, policy denial) */
+    WH_VERDICT_ERROR = 2,    /* could not complete (registry down, deadline) */
+} wh_verdict_kind;
+
+typedef struct wh_verdict {
+    wh_verdict_kind kind;
+    char digest[80];                  /* "sha256:<hex>" of what was verified; "" if none */
+    char reason[WH_VERDICT_TEXT_MAX]; /* why, when not allowed */
+} wh_verdict;
+
+typedef struct wh_cache wh_cache;
+
+typedef struct wh_cache_stats {
+    uint64_t hits, misses, redis_hits, redis_errors, coalesced, evictions;
+    size_t entries;
+} wh_cache_stats;
+
+/* ttl_s 0 disables caching of allowed verdicts, negative_ttl_s 0 of the others; @p redis may be
+ * NULL and is not owned. */
+wh_cache *wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s,
+                       wh_redis *redis);
+void wh_cache_free(wh_cache *cache);
+
+/* Computes a verdict on a miss; must always fill @p out (ERROR with a reason on failure). */
+typedef void (*wh_verify_fn)(wh_verdict *out, void *arg);
+
+/*
+ * The verdict for @p key: from the local cache, else from Redis, else by calling @p verify (only
+ * one caller per key computes; the others wait for it, but never past @p deadline, a
+ * CLOCK_MONOTONIC time, after which they get an ERROR verdict "deadline exceeded while waiting
+ * for a verification of the same image"). Results are stored locally and in Redis with their
+ * TTL. @p hit is set to 1 when no verification ran for this call (local, Redis or coalesced).
+ */
+void wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
+                      const struct timespec *deadline, wh_verify_fn verify, void *arg);
+
+void wh_cache_stats_get(wh_cache *cache, wh_cache_stats *out);
+
+/* Drop every local entry (after a reload that changed trust roots, say). */
+void wh_cache_clear(wh_cache *cache);
+
+#endif
