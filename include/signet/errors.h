@@ -30,6 +30,7 @@ enum signet_error_code {
     SIGNET_EAUTH = -16,       /* authentication needed and refused, or no credentials */
     SIGNET_EPROTOCOL = -17,   /* a server answered something unexpected or malformed */
     SIGNET_EDIGEST = -18,     /* fetched content does not match its digest */
+    SIGNET_ETIMEOUT = -19,    /* a caller's deadline passed before the work was done */
 };
 
 /** Short generic description of an error code. Static storage; never NULL. */

@@ -98,6 +98,35 @@ SIGNET_EXTERN(int)
 signet_registry_delete_manifest(signet_ctx *ctx, signet_registry *reg, const signet_reference *ref,
                                 const char *digest);
 
+/**
+ * Bound everything @p reg does from now on by @p deadline_ms, a time of signet_monotonic_ms():
+ * each request's timeout is cut to what remains, no retry waits past it, and once it has passed
+ * requests fail with SIGNET_ETIMEOUT. 0 removes the deadline. A webhook sets one per review.
+ */
+SIGNET_EXTERN(void) signet_registry_set_deadline(signet_registry *reg, uint64_t deadline_ms);
+
+/** Milliseconds of CLOCK_MONOTONIC, the clock of signet_registry_set_deadline(). */
+SIGNET_EXTERN(uint64_t) signet_monotonic_ms(void);
+
+/**
+ * A limit on outgoing requests per registry host, shared by any number of registry clients and
+ * threads (a token bucket per host: @p per_second requests a second, bursts of @p burst).
+ */
+typedef struct signet_rate_limiter signet_rate_limiter;
+
+SIGNET_EXTERN(int)
+signet_rate_limiter_new(signet_rate_limiter **out, signet_ctx *ctx, double per_second,
+                        unsigned int burst);
+
+SIGNET_EXTERN(void) signet_rate_limiter_free(signet_rate_limiter *limiter);
+
+/**
+ * Make @p reg wait for @p limiter (not owned; NULL: no limit) before each request. A wait that
+ * would pass the deadline fails the request with SIGNET_ETIMEOUT instead.
+ */
+SIGNET_EXTERN(void)
+signet_registry_set_rate_limiter(signet_registry *reg, signet_rate_limiter *limiter);
+
 /** "sha256:<hex>" of @p data into @p out (SIGNET_DIGEST_MAX bytes). Cannot fail. */
 SIGNET_EXTERN(void) signet_digest_sha256(char *out, const void *data, size_t len);
 

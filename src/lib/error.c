@@ -50,6 +50,8 @@ signet_strerror(int code)
         return "unexpected reply from a server";
     case SIGNET_EDIGEST:
         return "content does not match its digest";
+    case SIGNET_ETIMEOUT:
+        return "deadline exceeded";
     }
     return "unknown error code";
 }

@@ -44,6 +44,8 @@ struct signet_registry {
     char **http_registries;
     struct token tokens[TOKEN_CACHE];
     size_t next_token;
+    uint64_t deadline_ms;         /* signet_monotonic_ms() time; 0: none */
+    signet_rate_limiter *limiter; /* not owned */
 };
 
 struct response {
@@ -118,6 +120,20 @@ signet_registry_new(signet_registry **out, signet_ctx *ctx, const signet_registr
     reg->opts.http_registries = (const char *const *)reg->http_registries;
     *out = reg;
     return SIGNET_OK;
+}
+
+void
+signet_registry_set_deadline(signet_registry *reg, uint64_t deadline_ms)
+{
+    if (reg != NULL)
+        reg->deadline_ms = deadline_ms;
+}
+
+void
+signet_registry_set_rate_limiter(signet_registry *reg, signet_rate_limiter *limiter)
+{
+    if (reg != NULL)
+        reg->limiter = limiter;
 }
 
 void
@@ -272,6 +288,38 @@ response_reset(struct response *r, signet_buf *body)
 
 enum method { M_GET, M_HEAD, M_PUT, M_POST, M_DELETE };
 
+/*
+ * Before a request to @p url: fail once the deadline has passed, wait for the rate limiter, and
+ * cut @p timeout_ms to the time left.
+ */
+static int
+request_slot(signet_registry *reg, signet_ctx *ctx, const char *url, long *timeout_ms)
+{
+    char host[256];
+    const char *start = strstr(url, "://"), *end;
+    uint64_t now;
+    int rc;
+
+    start = start != NULL ? start + 3 : url;
+    end = start + strcspn(start, "/?#");
+    snprintf(host, sizeof(host), "%.*s", (int)(end - start), start);
+    if (reg->deadline_ms != 0 && signet_monotonic_ms() >= reg->deadline_ms)
+        return signet_error__set(ctx, SIGNET_ETIMEOUT, "deadline exceeded before asking %.200s",
+                                 url);
+    if (reg->limiter != NULL &&
+        (rc = signet_rate__acquire(reg->limiter, ctx, host, reg->deadline_ms)) != SIGNET_OK)
+        return rc;
+    now = signet_monotonic_ms();
+    if (reg->deadline_ms != 0) {
+        if (now >= reg->deadline_ms)
+            return signet_error__set(ctx, SIGNET_ETIMEOUT, "deadline exceeded before asking %.200s",
+                                     url);
+        if ((uint64_t)*timeout_ms > reg->deadline_ms - now)
+            *timeout_ms = (long)(reg->deadline_ms - now);
+    }
+    return SIGNET_OK;
+}
+
 /* One HTTP exchange. Network-level failures are reported; any HTTP status is not. */
 static int
 perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *url,
@@ -283,8 +331,11 @@ perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *u
     char ctype[SIGNET_MEDIA_TYPE_MAX + 16];
     CURL *c = reg->curl;
     CURLcode cc;
+    long timeout_ms = reg->opts.timeout_ms;
     int rc = SIGNET_OK;
 
+    if ((rc = request_slot(reg, ctx, url, &timeout_ms)) != SIGNET_OK)
+        return rc;
     curl->easy_reset(c); /* keeps the connection cache */
     curl->easy_setopt(c, CURLOPT_URL, url);
     curl->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -293,8 +344,8 @@ perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *u
     curl->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl->easy_setopt(c, CURLOPT_FOLLOWLOCATION, method == M_GET ? 1L : 0L);
     curl->easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl->easy_setopt(c, CURLOPT_TIMEOUT_MS, reg->opts.timeout_ms);
-    curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, reg->opts.timeout_ms);
+    curl->easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl->easy_setopt(c, CURLOPT_HEADERDATA, resp);
     curl->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -342,6 +393,9 @@ perform(signet_registry *reg, signet_ctx *ctx, enum method method, const char *u
         return signet_error__set(ctx, SIGNET_ETOOLARGE,
                                  "reply from %.200s is larger than %zu bytes", url,
                                  resp->body->max);
+    if (cc == CURLE_OPERATION_TIMEDOUT && reg->deadline_ms != 0 &&
+        signet_monotonic_ms() >= reg->deadline_ms)
+        return signet_error__set(ctx, SIGNET_ETIMEOUT, "deadline exceeded waiting for %.200s", url);
     switch (cc) {
     case CURLE_PARTIAL_FILE:
     case CURLE_GOT_NOTHING:
@@ -415,9 +469,7 @@ basic_header(const struct signet_credentials *creds)
     return header;
 }
 
-static unsigned int backoff_ms(const signet_registry *reg, unsigned int attempt,
-                               long retry_after_s);
-static void sleep_ms(unsigned int ms);
+static int wait_to_retry(const signet_registry *reg, unsigned int attempt, long retry_after_s);
 
 /* Ask the token service of a Bearer challenge for a token covering our access. */
 static int
@@ -462,10 +514,9 @@ fetch_bearer(char **out, signet_ctx *ctx, signet_registry *reg, const signet_ref
         rc = perform(reg, &attempt_ctx, M_GET, url, NULL, basic, NULL, NULL, 0, &resp);
         if (attempt < reg->opts.max_retries &&
             ((rc != SIGNET_OK && resp.transient) ||
-             (rc == SIGNET_OK && (resp.status == 429 || resp.status >= 500)))) {
-            sleep_ms(backoff_ms(reg, attempt, rc == SIGNET_OK ? resp.retry_after_s : -1));
+             (rc == SIGNET_OK && (resp.status == 429 || resp.status >= 500))) &&
+            wait_to_retry(reg, attempt, rc == SIGNET_OK ? resp.retry_after_s : -1))
             continue;
-        }
         if (rc != SIGNET_OK) {
             rc = signet_error__set(ctx, rc, "%s", signet_ctx_error(&attempt_ctx));
             goto out;
@@ -564,25 +615,29 @@ out:
     return rc;
 }
 
-static unsigned int
-backoff_ms(const signet_registry *reg, unsigned int attempt, long retry_after_s)
+/*
+ * Wait before retry @p attempt + 1 (Retry-After when the server sent one, else exponential
+ * with jitter; both capped). 0, without waiting, when the wait would pass the deadline.
+ */
+static int
+wait_to_retry(const signet_registry *reg, unsigned int attempt, long retry_after_s)
 {
     unsigned long ms;
+    struct timespec ts;
 
     if (retry_after_s >= 0)
         ms = (unsigned long)retry_after_s * 1000;
     else
         ms = (100ul << attempt) + randombytes_uniform(100); /* jitter */
-    return ms > reg->opts.max_backoff_ms ? reg->opts.max_backoff_ms : (unsigned int)ms;
-}
-
-static void
-sleep_ms(unsigned int ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-
+    if (ms > reg->opts.max_backoff_ms)
+        ms = reg->opts.max_backoff_ms;
+    if (reg->deadline_ms != 0 && signet_monotonic_ms() + ms >= reg->deadline_ms)
+        return 0;
+    ts.tv_sec = (time_t)(ms / 1000);
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+    return 1;
 }
 
 /*
@@ -614,8 +669,9 @@ call(signet_ctx *ctx, signet_registry *reg, const signet_reference *ref, int pus
         rc = perform(reg, &attempt_ctx, method, url, accept, t ? t->header : NULL, content_type,
                      data, len, resp);
         if (rc != SIGNET_OK) {
-            if (resp->transient && attempt < reg->opts.max_retries) {
-                sleep_ms(backoff_ms(reg, attempt++, -1));
+            if (resp->transient && attempt < reg->opts.max_retries &&
+                wait_to_retry(reg, attempt, -1)) {
+                attempt++;
                 continue;
             }
             if (resp->transient && attempt > 0)
@@ -632,8 +688,9 @@ call(signet_ctx *ctx, signet_registry *reg, const signet_reference *ref, int pus
         if (resp->status == 401 || resp->status == 403)
             return signet_error__set(ctx, SIGNET_EAUTH, "registry '%s' refused %s access to '%s'",
                                      ref->registry, push ? "push" : "pull", ref->repository);
-        if ((resp->status == 429 || resp->status >= 500) && attempt < reg->opts.max_retries) {
-            sleep_ms(backoff_ms(reg, attempt++, resp->retry_after_s));
+        if ((resp->status == 429 || resp->status >= 500) && attempt < reg->opts.max_retries &&
+            wait_to_retry(reg, attempt, resp->retry_after_s)) {
+            attempt++;
             continue;
         }
         if (resp->status == 429 || resp->status >= 500) {

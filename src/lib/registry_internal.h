@@ -35,4 +35,11 @@ int signet_auth__lookup(struct signet_credentials *out, signet_ctx *ctx, const c
 
 void signet_auth__credentials_release(struct signet_credentials *creds);
 
+/*
+ * Wait for a request slot of @p host under @p limiter. SIGNET_ETIMEOUT, without waiting, when
+ * the slot would come at or after @p deadline_ms (0: none).
+ */
+int signet_rate__acquire(signet_rate_limiter *limiter, signet_ctx *ctx, const char *host,
+                         uint64_t deadline_ms);
+
 #endif
