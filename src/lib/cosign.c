@@ -34,6 +34,7 @@ struct signet_cosign_verified {
     signet_reference image;
     size_t count;
     signet_buf *payloads;
+    uint64_t signers; /* bit k: keys[k] made an accepted signature (k < 64) */
 };
 
 static void event(const signet_cosign_options *opts, const char *fmt, ...) SIGNET_PRINTF(2, 3);
@@ -555,9 +556,9 @@ add_reason(char *reasons, size_t i, const char *fmt, ...)
 }
 
 /* The claims of a payload that verified: digest, identity, type and annotations. */
-static int
-claims_hold(const signet_buf *payload, const signet_reference *resolved, void *arg, char *reason,
-            size_t reason_size)
+int
+signet_cosign__claims_hold(const signet_buf *payload, const signet_reference *resolved, void *arg,
+                           char *reason, size_t reason_size)
 {
     const signet_cosign_options *opts = arg;
     char repo[SIGNET_REFERENCE_NAME_MAX + 2];
@@ -618,8 +619,8 @@ signet_cosign_verify(signet_cosign_verified **out, signet_ctx *ctx, signet_regis
         (rc = annotations_object(&unused, ctx, opts)) != SIGNET_OK)
         return rc;
     json_decref(unused);
-    return signet_cosign__verify_with(out, ctx, reg, &key, 1, image, opts, claims_hold,
-                                      (void *)opts);
+    return signet_cosign__verify_with(out, ctx, reg, &key, 1, image, opts,
+                                      signet_cosign__claims_hold, (void *)opts);
 }
 
 int
@@ -675,6 +676,7 @@ signet_cosign__verify_with(signet_cosign_verified **out, signet_ctx *ctx, signet
         const char *sig_text = layer_annotation(&m, i, ANN_SIGNATURE);
         signet_buf sig = SIGNET_BUF_INIT, *payload = &v->payloads[v->count];
         signet_ctx scratch = {SIGNET_OK, ""};
+        size_t signer = 0;
         json_int_t size = json_integer_value(json_object_get(json_array_get(m.entries, i), "size"));
         int lrc;
 
@@ -716,9 +718,9 @@ signet_cosign__verify_with(signet_cosign_verified **out, signet_ctx *ctx, signet
             lrc = signet_registry_get_blob(payload, &scratch, reg, &att, digest);
         if (lrc == SIGNET_OK) {
             /* Any of the trusted keys may have made it. */
-            for (size_t k = 0; k < nkeys; k++) {
+            for (signer = 0; signer < nkeys; signer++) {
                 signet_ctx_clear_error(&scratch);
-                lrc = signet_verify_data(&scratch, keys[k], sig.ptr, sig.size, payload->ptr,
+                lrc = signet_verify_data(&scratch, keys[signer], sig.ptr, sig.size, payload->ptr,
                                          payload->size);
                 if (lrc != SIGNET_EVERIFY)
                     break;
@@ -739,6 +741,8 @@ signet_cosign__verify_with(signet_cosign_verified **out, signet_ctx *ctx, signet
         } else {
             char reason[300] = "";
             if (claims(payload, &v->image, arg, reason, sizeof(reason))) {
+                if (signer < 64)
+                    v->signers |= UINT64_C(1) << signer;
                 v->count++;
                 continue;
             }
@@ -767,6 +771,12 @@ const signet_reference *
 signet_cosign_verified_image(const signet_cosign_verified *v)
 {
     return &v->image;
+}
+
+uint64_t
+signet_cosign__verified_signers(const signet_cosign_verified *v)
+{
+    return v == NULL ? 0 : v->signers;
 }
 
 size_t

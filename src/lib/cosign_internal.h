@@ -19,4 +19,12 @@ int signet_cosign__verify_with(signet_cosign_verified **out, signet_ctx *ctx, si
                                const signet_reference *image, const signet_cosign_options *opts,
                                signet_cosign__claims_fn claims, void *arg);
 
+/* signet_cosign_verify()'s claims check: @p arg is the signet_cosign_options. */
+int signet_cosign__claims_hold(const signet_buf *payload, const signet_reference *resolved,
+                               void *arg, char *reason, size_t reason_size);
+
+/* Which of the keys given to signet_cosign__verify_with() made an accepted signature: bit k for
+ * keys[k], for the first 64 keys. */
+uint64_t signet_cosign__verified_signers(const signet_cosign_verified *v);
+
 #endif
