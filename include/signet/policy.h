@@ -119,23 +119,28 @@ SIGNET_EXTERN(const char *) signet_policy_identity_type_name(signet_policy_ident
 
 typedef struct signet_policy_eval_options {
     unsigned int version;
-    const signet_kbs_resources *resources; /* resolves kbs:/// key paths; NULL: they fail */
-    int use_sigstore_attachments;          /* read cosign .sig attachments (registries.d's
-                                              use-sigstore-attachments) */
-    const signet_registries_d *registries; /* where signedBy's lookaside signatures are;
-                                              NULL: the defaults of registries.d */
+    const signet_kbs_resources *resources;  /* resolves kbs:/// key paths; NULL: they fail */
+    int use_sigstore_attachments;           /* read cosign .sig attachments (registries.d's
+                                               use-sigstore-attachments) */
+    const signet_registries_d *registries;  /* where signedBy's lookaside signatures are;
+                                               NULL: the defaults of registries.d */
+    const signet_registry_options *network; /* CA file, TLS checks and time limit of http(s)
+                                               lookaside reads; NULL: system CAs, 30 s */
 } signet_policy_eval_options;
 
 #define SIGNET_POLICY_EVAL_OPTIONS_INIT                                                            \
     {                                                                                              \
-        SIGNET_POLICY_EVAL_OPTIONS_VERSION, NULL, 1, NULL                                          \
+        SIGNET_POLICY_EVAL_OPTIONS_VERSION, NULL, 1, NULL, NULL                                    \
     }
+
+#define SIGNET_POLICY_REASON_MAX 768
 
 /* What an evaluation decided. Plain data. */
 typedef struct signet_policy_verdict {
-    signet_policy_match match;      /* the scope that applied */
-    char digest[SIGNET_DIGEST_MAX]; /* the image's manifest digest, once resolved */
-    size_t evaluated;               /* requirements evaluated (all of them when allowed) */
+    signet_policy_match match;             /* the scope that applied */
+    char digest[SIGNET_DIGEST_MAX];        /* the image's manifest digest, once resolved */
+    size_t evaluated;                      /* requirements evaluated (all of them when allowed) */
+    char reason[SIGNET_POLICY_REASON_MAX]; /* why the last one evaluated refused; "" if none */
 } signet_policy_verdict;
 
 /**
@@ -145,8 +150,9 @@ typedef struct signet_policy_verdict {
  * checked; a signature that cannot be fetched or checked never allows.
  *
  * signedBy (GPGKeys) reads simple signatures from the lookaside storage registries.d names
- * (file:// only so far). Not yet supported, and so never allowing, with a message saying so:
- * lookaside over http(s), sigstoreSigned with fulcio, pki or Rekor keys, signedBaseLayer.
+ * (file://, http:// or https://; signature-1, -2, ... until one is missing; any other failure
+ * to read one is an error, never a shorter list). Not yet supported, and so never allowing,
+ * with a message saying so: sigstoreSigned with fulcio, pki or Rekor keys, signedBaseLayer.
  *
  * @return SIGNET_OK allowed; SIGNET_EPOLICY denied (the message names the scope, the
  *         requirement and why); SIGNET_EUNSUPPORTED for a requirement signet cannot check yet;
@@ -156,5 +162,33 @@ SIGNET_EXTERN(int)
 signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet_policy *policy,
                        signet_registry *reg, const signet_reference *image,
                        const signet_policy_eval_options *opts);
+
+/**
+ * The result of linting as one line of JSON (and a newline) appended to @p out, keys in this
+ * order, lists and objects in the policy's document order:
+ * {"valid":true,"error":"","default":["reject"],"transports":{"docker":{"SCOPE":["signedBy"]}}}
+ * With @p policy NULL (it did not parse): "valid":false, "error" @p error, "default" [] and
+ * "transports" {}.
+ *
+ * @return SIGNET_OK, SIGNET_ENOMEM (also for text that is not UTF-8), SIGNET_ETOOLARGE.
+ */
+SIGNET_EXTERN(int)
+signet_policy_lint_json(signet_buf *out, signet_ctx *ctx, const signet_policy *policy,
+                        const char *error);
+
+/**
+ * What signet_policy_evaluate() returned (@p result, @p error its message) and filled in
+ * @p verdict, for @p image, as one line of JSON (and a newline) appended to @p out:
+ * {"image":IMAGE,"allowed":BOOL,"digest":"sha256:…"|"","scope":SCOPE,"scopeKind":"identity"|
+ * "namespace"|"transport default"|"default","error":""|MESSAGE,"requirements":[{"type":TYPE,
+ * "verdict":"accepted"|"denied"|"error"|"not evaluated","reason":TEXT},…]}
+ * with one entry per requirement of the scope, in order ("denied" for a checked refusal,
+ * "error" when the requirement could not be checked).
+ *
+ * @return as signet_policy_lint_json().
+ */
+SIGNET_EXTERN(int)
+signet_policy_verdict_json(signet_buf *out, signet_ctx *ctx, const char *image,
+                           const signet_policy_verdict *verdict, int result, const char *error);
 
 #endif

@@ -140,6 +140,7 @@ verify_gpg(const struct options *o, signet_ctx *ctx, const struct cli_image_job 
         goto out;
     }
     eopts.registries = registries;
+    eopts.network = ropts;
     for (size_t i = 0; i < n; i++) {
         signet_policy_verdict verdict;
         signet_ctx_clear_error(ctx);

@@ -1,8 +1,10 @@
 /*
- * Writing GPG simple signatures into file:// lookaside storage, as skopeo copy --sign-by does
- * (containers-policy.md §2.4): <base>/<repo>@sha256=<hex>/signature-<N>, at the first free N.
+ * Lookaside storage of GPG simple signatures (containers-policy.md §2.4):
+ * <base>/<repo>@sha256=<hex>/signature-<N>. Writing goes to file:// only, at the first free N,
+ * as skopeo copy --sign-by does; reading takes file://, http:// and https://.
  */
-#include "internal.h"
+#include "curl_api.h"
+#include "lookaside_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,105 @@
 #include <unistd.h>
 
 #define LOOKASIDE_MAX 128
+
+/* The body of one GET, bounded by the buffer's maximum. */
+struct get_body {
+    signet_buf *out;
+    int overflow;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct get_body *b = userdata;
+
+    if (signet_buf_put(b->out, data, size * nmemb) != SIGNET_OK) {
+        b->overflow = 1;
+        return 0; /* aborts the transfer */
+    }
+    return size * nmemb;
+}
+
+/* GET @p url with the reader's TLS settings. Redirects stay on https:// when it is https://. */
+static int
+http_read(signet_buf *out, signet_ctx *ctx, struct signet_lookaside__reader *r, const char *url)
+{
+    const struct signet_curl_api *curl = signet_curl__api(ctx);
+    struct get_body body = {out, 0};
+    long status = 0, timeout_ms = r->net && r->net->timeout_ms > 0 ? r->net->timeout_ms : 30000;
+    CURLcode cc;
+
+    if (curl == NULL)
+        return signet_ctx_error_code(ctx);
+    if (r->curl == NULL && (r->curl = curl->easy_init()) == NULL)
+        return signet_error__set(ctx, SIGNET_ENOMEM, "out of memory");
+    curl->easy_reset(r->curl); /* keeps the connection for the next signature */
+    curl->easy_setopt(r->curl, CURLOPT_URL, url);
+    curl->easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(r->curl, CURLOPT_USERAGENT, "signet/" SIGNET_VERSION);
+    curl->easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR,
+                      strncmp(url, "https://", 8) == 0 ? "https" : "http,https");
+    curl->easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl->easy_setopt(r->curl, CURLOPT_MAXREDIRS, 5L);
+    curl->easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl->easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl->easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl->easy_setopt(r->curl, CURLOPT_WRITEDATA, &body);
+    if (r->net != NULL && r->net->ca_file != NULL)
+        curl->easy_setopt(r->curl, CURLOPT_CAINFO, r->net->ca_file);
+    if (r->net != NULL && r->net->allow_insecure) {
+        curl->easy_setopt(r->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl->easy_setopt(r->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    out->size = 0;
+    cc = curl->easy_perform(r->curl);
+    curl->easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (body.overflow)
+        return signet_error__set(ctx, SIGNET_ETOOLARGE,
+                                 "reading signature from %.200s: larger than %zu bytes", url,
+                                 out->max);
+    if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+        cc == CURLE_SSL_CERTPROBLEM)
+        return signet_error__set(ctx, SIGNET_ENET,
+                                 "reading signature from %.200s: TLS certificate not trusted: %s "
+                                 "(--registry-cacert names a CA bundle)",
+                                 url, curl->easy_strerror(cc));
+    if (cc != CURLE_OK)
+        return signet_error__set(ctx, SIGNET_ENET, "reading signature from %.200s: %s", url,
+                                 curl->easy_strerror(cc));
+    if (status == 404)
+        return signet_error__set(ctx, SIGNET_ENOTFOUND, "no signature at %.200s", url);
+    if (status != 200)
+        return signet_error__set(ctx, SIGNET_EPROTOCOL, "reading signature from %.200s: status %ld",
+                                 url, status);
+    return SIGNET_OK;
+}
+
+int
+signet_lookaside__read(signet_buf *out, signet_ctx *ctx, struct signet_lookaside__reader *r,
+                       const char *url)
+{
+    SIGNET_ASSERT_ARG(ctx, out != NULL && r != NULL && url != NULL);
+    if (strncmp(url, "file://", 7) == 0)
+        return signet_file_read(out, ctx, url + 7);
+    if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+        return http_read(out, ctx, r, url);
+    return signet_error__set(ctx, SIGNET_EUNSUPPORTED, "unsupported lookaside URL '%.200s'", url);
+}
+
+void
+signet_lookaside__reader_close(struct signet_lookaside__reader *r)
+{
+    const struct signet_curl_api *curl;
+    signet_ctx scratch = {SIGNET_OK, ""};
+
+    if (r == NULL || r->curl == NULL)
+        return;
+    if ((curl = signet_curl__api(&scratch)) != NULL)
+        curl->easy_cleanup(r->curl);
+    r->curl = NULL;
+}
 
 /* mkdir -p of the directory part of @p path. */
 static int

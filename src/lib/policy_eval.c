@@ -4,6 +4,7 @@
  * the image. Behaviour follows shared/docs/containers-policy.md §1.7, §1.8 and §3.2.
  */
 #include "cosign_internal.h"
+#include "lookaside_internal.h"
 #include "policy_internal.h"
 
 #include <jansson.h>
@@ -105,15 +106,17 @@ remap(struct ident *out, const struct ident *image, const char *prefix, const ch
         return 0;
     ident_string(image_text, sizeof(image_text), image);
     snprintf(text, sizeof(text), "%s%s", signed_prefix, image_text + n);
-    /* The rewritten reference must be fully qualified, as containers/image requires. */
-    if (strchr(text, '/') == NULL || ident_parse(out, text) != 0)
+    /* The rewritten reference must be canonical (reference.ParseNamed): fully qualified, so
+     * that normalising it changes nothing ("ns/repo:tag" would become docker.io/ns/repo). */
+    if (ident_parse(out, text) != 0)
         return -1;
-    return 0;
+    ident_string(image_text, sizeof(image_text), out);
+    return strcmp(image_text, text) == 0 ? 0 : -1;
 }
 
 static int
-identity_accepted(const struct policy_identity *rule, const struct ident *image,
-                  const struct ident *sig)
+identity_rule(const struct policy_identity *rule, const struct ident *image,
+              const struct ident *sig)
 {
     struct ident other;
 
@@ -138,10 +141,20 @@ identity_accepted(const struct policy_identity *rule, const struct ident *image,
     return 0;
 }
 
+int
+policy__identity_accepted(const struct policy_identity *rule, const signet_reference *image,
+                          const char *signed_identity)
+{
+    struct ident img, sig;
+
+    ident_from_ref(&img, image, 1);
+    return ident_parse(&sig, signed_identity) == 0 && identity_rule(rule, &img, &sig);
+}
+
 /* What the sigstoreSigned claims check needs. */
 struct sigstore_claims {
     const struct policy_requirement *req;
-    struct ident image;
+    const signet_reference *image;
 };
 
 /* containers/image's sigstore payload: §2.1 rules with type "cosign container image
@@ -154,7 +167,6 @@ sigstore_claims_hold(const signet_buf *payload, const signet_reference *resolved
     json_t *root = json_loadb(payload->ptr, payload->size, JSON_REJECT_DUPLICATES, NULL);
     json_t *critical = json_object_get(root, "critical"), *optional;
     const char *type, *digest, *identity;
-    struct ident sig;
     int ok = 0;
 
     optional = json_object_get(root, "optional");
@@ -172,8 +184,7 @@ sigstore_claims_hold(const signet_buf *payload, const signet_reference *resolved
     else if (digest == NULL || strcmp(digest, resolved->digest) != 0)
         snprintf(reason, reason_size, "Signature for digest %.80s does not match",
                  digest ? digest : "");
-    else if (identity == NULL || ident_parse(&sig, identity) != 0 ||
-             !identity_accepted(&c->req->identity, &c->image, &sig))
+    else if (identity == NULL || !policy__identity_accepted(&c->req->identity, c->image, identity))
         snprintf(reason, reason_size, "Signature for identity \"%.200s\" is not accepted",
                  identity ? identity : "");
     else
@@ -270,7 +281,7 @@ eval_sigstore(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry *
         goto out;
     }
     claims.req = r;
-    ident_from_ref(&claims.image, image, 1);
+    claims.image = image;
     rc = signet_cosign__verify_with(&verified, ctx, reg, (const signet_key *const *)keys, n, image,
                                     &copts, sigstore_claims_hold, &claims);
     if (rc == SIGNET_OK)
@@ -307,12 +318,11 @@ import_keyring(signet_gpg *gpg, signet_ctx *ctx, const char *path, const struct 
 /* One simple signature: verified by an accepted key, the image's digest, the identity rule. */
 static int
 simple_signature_accepted(signet_ctx *ctx, signet_gpg *gpg, const struct policy_requirement *r,
-                          const struct ident *image, const char *digest, const signet_buf *sig)
+                          const signet_reference *image, const char *digest, const signet_buf *sig)
 {
     signet_buf payload = SIGNET_BUF_INIT;
     signet_simplesign_claims claims;
     char primary[SIGNET_GPG_FINGERPRINT_MAX];
-    struct ident signed_as;
     int rc;
 
     signet_buf_init(&payload, SIGNET_GPG_SIGNATURE_MAX, 0);
@@ -321,8 +331,7 @@ simple_signature_accepted(signet_ctx *ctx, signet_gpg *gpg, const struct policy_
         if (strcmp(claims.digest, digest) != 0)
             rc = signet_error__set(ctx, SIGNET_EVERIFY, "Signature for digest %s does not match",
                                    claims.digest);
-        else if (ident_parse(&signed_as, claims.docker_reference) != 0 ||
-                 !identity_accepted(&r->identity, image, &signed_as))
+        else if (!policy__identity_accepted(&r->identity, image, claims.docker_reference))
             rc = signet_error__set(ctx, SIGNET_EVERIFY,
                                    "Signature for identity \"%.200s\" is not accepted",
                                    claims.docker_reference);
@@ -333,7 +342,7 @@ simple_signature_accepted(signet_ctx *ctx, signet_gpg *gpg, const struct policy_
 
 /*
  * signedBy: simple signatures from the lookaside storage (signature-1, signature-2, ... until
- * one is missing); the first one accepted allows.
+ * one is missing; file://, http:// or https://); the first one accepted allows.
  */
 static int
 eval_signed_by(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry *reg,
@@ -341,10 +350,10 @@ eval_signed_by(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry 
                const signet_policy_eval_options *opts)
 {
     signet_cosign_options copts = SIGNET_COSIGN_OPTIONS_INIT;
+    struct signet_lookaside__reader reader = SIGNET_LOOKASIDE__READER_INIT;
     char base[2048], url[4096], reasons[600] = "";
     signet_reference resolved;
     signet_gpg *gpg = NULL;
-    struct ident id;
     unsigned int found = 0;
     int rc;
 
@@ -369,13 +378,7 @@ eval_signed_by(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry 
         (rc = signet_registries_d_lookaside(base, sizeof(base), ctx, opts->registries, image, 0)) !=
             SIGNET_OK)
         goto out;
-    if (strncmp(base, "file://", 7) != 0) {
-        rc = signet_error__set(ctx, SIGNET_EUNSUPPORTED,
-                               "lookaside %.200s: only file:// lookaside storage is supported yet",
-                               base);
-        goto out;
-    }
-    ident_from_ref(&id, image, 1);
+    reader.net = opts->network;
     for (unsigned int i = 0; i < LOOKASIDE_MAX; i++) {
         signet_buf sig = SIGNET_BUF_INIT;
         signet_ctx one = {SIGNET_OK, ""};
@@ -384,14 +387,19 @@ eval_signed_by(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry 
                                                  resolved.digest, i)) != SIGNET_OK)
             goto out;
         signet_buf_init(&sig, SIGNET_GPG_SIGNATURE_MAX, 0);
-        rc = signet_file_read(&sig, &one, url + 7);
+        rc = signet_lookaside__read(&sig, &one, &reader, url);
         if (rc == SIGNET_ENOTFOUND) {
             signet_buf_dispose(&sig);
             break; /* the first missing index ends the list */
         }
+        if (rc != SIGNET_OK) {
+            /* A signature that cannot be read is not a shorter list: fail closed. */
+            signet_buf_dispose(&sig);
+            rc = signet_error__set(ctx, rc, "%s", signet_ctx_error(&one));
+            goto out;
+        }
         found++;
-        if (rc == SIGNET_OK)
-            rc = simple_signature_accepted(&one, gpg, r, &id, resolved.digest, &sig);
+        rc = simple_signature_accepted(&one, gpg, r, image, resolved.digest, &sig);
         signet_buf_dispose(&sig);
         if (rc == SIGNET_OK) {
             snprintf(verdict->digest, sizeof(verdict->digest), "%s", resolved.digest);
@@ -400,13 +408,22 @@ eval_signed_by(signet_policy_verdict *verdict, signet_ctx *ctx, signet_registry 
         snprintf(reasons + strlen(reasons), sizeof(reasons) - strlen(reasons), "%s%s",
                  reasons[0] ? "; " : "", signet_ctx_error(&one));
     }
+    /* When nothing was found, url is still signature-1's. */
     rc = found == 0 ? signet_error__set(ctx, SIGNET_EPOLICY,
-                                        "A signature was required, but no signature exists")
+                                        "A signature was required, but no signature exists "
+                                        "(none at %.300s)",
+                                        url)
+         : found == LOOKASIDE_MAX
+             ? signet_error__set(ctx, SIGNET_EPROTOCOL,
+                                 "server provided %d signatures, assuming that's unreasonable and "
+                                 "a server error",
+                                 LOOKASIDE_MAX)
          : found == 1
              ? signet_error__set(ctx, SIGNET_EPOLICY, "%s", reasons)
              : signet_error__set(ctx, SIGNET_EPOLICY,
                                  "None of the signatures were accepted, reasons: %s", reasons);
 out:
+    signet_lookaside__reader_close(&reader);
     signet_gpg_free(gpg);
     return rc;
 }
@@ -455,12 +472,14 @@ signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet
             rc = signet_error__set(&why, SIGNET_EPOLICY, "signedBaseLayer not implemented yet!");
         }
         out->evaluated = i + 1;
-        if (rc != SIGNET_OK)
+        if (rc != SIGNET_OK) {
+            snprintf(out->reason, sizeof(out->reason), "%s", signet_ctx_error(&why));
             return signet_error__set(ctx, rc, "%s: requirement %zu (%s) of %s%s%s: %s", name, i + 1,
                                      signet_policy_requirement_type_name(r->type),
                                      out->match.scope[0] ? "scope '" : "the default",
                                      out->match.scope, out->match.scope[0] ? "'" : "",
                                      signet_ctx_error(&why));
+        }
     }
     return SIGNET_OK;
 }

@@ -126,6 +126,17 @@ struct signet_policy {
     size_t ntransports;
 };
 
+/* ---- evaluation (policy_eval.c) ---- */
+
+/*
+ * containers/image's signedIdentity check (§1.7): whether a signature claiming
+ * @p signed_identity (its "docker-reference", as written) is accepted for the docker image
+ * @p image (its name with its tag or digest; Docker Hub as docker.io) under @p rule. 0 also
+ * when @p signed_identity is not a reference. Type NONE is matchRepoDigestOrExact.
+ */
+int policy__identity_accepted(const struct policy_identity *rule, const signet_reference *image,
+                              const char *signed_identity);
+
 /* ---- JSON as Go's encoding/json reads it (policy_json.c) ---- */
 
 enum pj_kind { PJ_NULL, PJ_BOOL, PJ_NUMBER, PJ_STRING, PJ_ARRAY, PJ_OBJECT };

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_env
 start_registry
+unset SIGNET_RESOURCES # the caller's default resource file must not be seen
 
 KEYS=$TEST_TMP/keys
 mkdir "$KEYS" && cd "$KEYS" || die "cannot create $KEYS"
@@ -152,7 +153,21 @@ expect_failure 2 "List of verification policy requirements must not be empty"
 
 new_test "a kbs:/// policy without --resources is a usage error"
 run pv --policy kbs:///default/security-policy/test "docker://$REG/team/app:v1"
-expect_failure 129 "--resources is needed"
+expect_failure 129 "--resources is needed \(or \\\$SIGNET_RESOURCES, or /etc/aa-offline_fs_kbc-resources.json\)"
+
+new_test "\$SIGNET_RESOURCES is the default resource file"
+SIGNET_RESOURCES=$R run pv --policy kbs:///default/security-policy/test "docker://$REG/team/app:v1"
+expect_status 0
+expect_stdout_contains "$D_APP"
+
+new_test "--resources wins over \$SIGNET_RESOURCES"
+SIGNET_RESOURCES=$R2 run pv --resources "$R" --policy kbs:///default/security-policy/test \
+    "docker://$REG/team/app:v1"
+expect_status 0
+
+new_test "\$SIGNET_RESOURCES naming a missing file: exit 2, names it"
+SIGNET_RESOURCES=$TEST_TMP/none.json run pv --policy "$P" "docker://$REG/team/app:v1"
+expect_failure 2 "$TEST_TMP/none.json"
 
 new_test "a missing KBS resource names it"
 run pv --resources "$R" --policy kbs:///default/security-policy/none "docker://$REG/team/app:v1"
@@ -161,5 +176,65 @@ expect_failure 2 "default/security-policy/none"
 new_test "only docker:// images"
 run pv --policy "$P" "oci:/tmp/x"
 expect_failure 129 "docker://IMAGE"
+
+# -o json: one object per run, keys in a fixed order, for tools.
+new_test "verify -o json, allowed: scope and each requirement's verdict"
+run pv -o json --resources "$R" --policy "$P" "docker://$REG/team/app:v1"
+expect_status 0
+printf '{"image":"%s/team/app:v1","allowed":true,"digest":"%s","scope":"%s/team","scopeKind":"namespace","error":"","requirements":[{"type":"sigstoreSigned","verdict":"accepted","reason":"a cosign signature by an accepted key verified, with the image'"'"'s digest and an accepted identity"}]}\n' \
+    "$REG" "$D_APP" "$REG" >want.json
+expect_stdout_equals_file want.json
+
+new_test "verify -o json, denied: exit 1, the deciding requirement and why, the rest not evaluated"
+printf '{"default":[{"type":"insecureAcceptAnything"},{"type":"sigstoreSigned","keyPath":"%s"},{"type":"reject"}]}\n' \
+    "$K1.pub" >three.json
+run pv -o json --policy three.json "docker://$REG/team/other:v1"
+expect_status 1
+expect_stderr_contains "requirement 2 (sigstoreSigned) of the default"
+check "one line: accepted, denied with the reason, not evaluated" "$PY" - "$RUN_OUT" "$REG" <<'EOF_PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+v = json.loads(lines[0])
+assert list(v) == ["image", "allowed", "digest", "scope", "scopeKind", "error", "requirements"], list(v)
+assert v["image"] == sys.argv[2] + "/team/other:v1" and v["allowed"] is False, v
+assert v["scope"] == "" and v["scopeKind"] == "default" and "requirement 2" in v["error"], v
+r = v["requirements"]
+assert [(x["type"], x["verdict"]) for x in r] == [("insecureAcceptAnything", "accepted"),
+    ("sigstoreSigned", "denied"), ("reject", "not evaluated")], r
+assert r[0]["reason"] == "accepts any image", r
+assert r[1]["reason"].endswith("no signatures found") and "requirement" not in r[1]["reason"], r
+assert r[2]["reason"] == "an earlier requirement decided", r
+EOF_PY
+
+new_test "verify -o json, could not check: exit 2, verdict error"
+printf '{"default":[{"type":"sigstoreSigned","keyPath":"%s"}]}\n' "$TEST_TMP/no-such.pub" >nokey.json
+run pv -o json --policy nokey.json "docker://$REG/team/app:v1"
+expect_status 2
+check "the requirement's verdict is error, naming the key" grep -qF \
+    '"requirements":[{"type":"sigstoreSigned","verdict":"error","reason":"cannot open '"'$TEST_TMP/no-such.pub'" "$RUN_OUT"
+
+new_test "lint -o json, valid: the summary in document order"
+printf '{"default":[{"type":"reject"}],"transports":{"docker":{"z.example/b":[{"type":"insecureAcceptAnything"}],"a.example":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"},{"type":"reject"}]},"dir":{"/srv/img":[{"type":"insecureAcceptAnything"}]}}}\n' >lint.json
+run sg policy lint -q -o json lint.json
+expect_status 0
+printf '%s\n' '{"valid":true,"error":"","default":["reject"],"transports":{"docker":{"z.example/b":["insecureAcceptAnything"],"a.example":["signedBy","reject"]},"dir":{"/srv/img":["insecureAcceptAnything"]}}}' >want.json
+expect_stdout_equals_file want.json
+
+new_test "lint -o json, invalid: exit 1, containers/image's message"
+run sg policy lint -o json "$TEST_TMP/bad.json"
+expect_status 1
+printf '{"valid":false,"error":"invalid policy in \\"%s\\": List of verification policy requirements must not be empty","default":[],"transports":{}}\n' \
+    "$TEST_TMP/bad.json" >want.json
+expect_stdout_equals_file want.json
+expect_stderr_contains "List of verification policy requirements must not be empty"
+
+new_test "lint -o json of a file that cannot be read: exit 2, no JSON"
+run sg policy lint -o json "$TEST_TMP/none.json"
+expect_failure 2 "none.json"
+
+new_test "lint -o yaml: usage error"
+run sg policy lint -o yaml lint.json
+expect_failure 129 "unknown output format 'yaml' \(text, json\)"
 
 finish

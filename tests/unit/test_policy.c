@@ -322,6 +322,142 @@ test_policy__each_signed_identity(void)
     }
 }
 
+#define DG            "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define DG2           "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+#define MATCH_EXACT   "{\"type\":\"matchExact\"}"
+#define MATCH_RDOE    "{\"type\":\"matchRepoDigestOrExact\"}"
+#define MATCH_REPO    "{\"type\":\"matchRepository\"}"
+#define EXACT_REF(r)  "{\"type\":\"exactReference\",\"dockerReference\":\"" r "\"}"
+#define EXACT_REPO(r) "{\"type\":\"exactRepository\",\"dockerRepository\":\"" r "\"}"
+#define REMAP(p, s)   "{\"type\":\"remapIdentity\",\"prefix\":\"" p "\",\"signedPrefix\":\"" s "\"}"
+
+/*
+ * The evaluator's signedIdentity check, rule by rule: the image's reference against the
+ * identity a signature claims (containers/image's policy_reference_match_test.go cases and
+ * containers-policy.md §1.7). The manifest digest is checked elsewhere.
+ */
+static void
+test_policy__identity_rules(void)
+{
+    static const struct {
+        const char *rule; /* signedIdentity JSON; NULL: absent (matchRepoDigestOrExact) */
+        const char *image, *signed_identity;
+        int accepted;
+    } cases[] = {
+        /* matchExact: both tagged or digested, String() equal after normalisation. */
+        {MATCH_EXACT, "busybox:latest", "busybox:latest", 1},
+        {MATCH_EXACT, "busybox:latest", "docker.io/library/busybox:latest", 1},
+        {MATCH_EXACT, "busybox:latest", "library/busybox:latest", 1},
+        {MATCH_EXACT, "busybox:latest", "index.docker.io/library/busybox:latest", 1},
+        {MATCH_EXACT, "docker.io/library/busybox:latest", "busybox:latest", 1},
+        {MATCH_EXACT, "busybox:latest", "busybox:other", 0},
+        {MATCH_EXACT, "busybox:latest", "busybox", 0},
+        {MATCH_EXACT, "busybox:latest", "busybox:latest@" DG, 0},
+        {MATCH_EXACT, "busybox:latest", "Not/A/Reference", 0},
+        {MATCH_EXACT, "busybox@" DG, "busybox@" DG, 1},
+        {MATCH_EXACT, "busybox@" DG, "busybox@" DG2, 0},
+        {MATCH_EXACT, "busybox@" DG, "busybox:latest", 0},
+        {MATCH_EXACT, "example.com/ns/app:v1", "example.com/ns/app:v1", 1},
+        {MATCH_EXACT, "example.com/ns/app:v1", "example.com:5000/ns/app:v1", 0},
+        /* matchRepoDigestOrExact: a tagged image needs the same String(); an image by digest
+         * only the same name (any tag or digest in the signature); never a name-only one. */
+        {MATCH_RDOE, "busybox:latest", "busybox:latest", 1},
+        {MATCH_RDOE, "busybox:latest", "docker.io/library/busybox:latest", 1},
+        {MATCH_RDOE, "busybox:latest", "busybox:v2", 0},
+        {MATCH_RDOE, "busybox:latest", "busybox@" DG, 0},
+        {MATCH_RDOE, "busybox:latest", "busybox", 0},
+        {MATCH_RDOE, "busybox@" DG, "busybox:latest", 1},
+        {MATCH_RDOE, "busybox@" DG, "busybox@" DG2, 1},
+        {MATCH_RDOE, "busybox@" DG, "docker.io/library/busybox:v9", 1},
+        {MATCH_RDOE, "busybox@" DG, "busybox", 0},
+        {MATCH_RDOE, "busybox@" DG, "other@" DG, 0},
+        {MATCH_RDOE, "example.com/ns/app:v1", "example.com/ns/app:v1", 1},
+        {MATCH_RDOE, "example.com/ns/app:v1", "example.com/ns/app", 0},
+        {NULL, "busybox:latest", "busybox:latest", 1},
+        {NULL, "busybox:latest", "busybox:v2", 0},
+        {NULL, "busybox@" DG, "busybox:latest", 1},
+        /* matchRepository: Name() only; name-only signatures (cosign's) are fine. */
+        {MATCH_REPO, "busybox:latest", "busybox", 1},
+        {MATCH_REPO, "busybox:latest", "busybox:other", 1},
+        {MATCH_REPO, "busybox@" DG, "docker.io/library/busybox@" DG2, 1},
+        {MATCH_REPO, "busybox:latest", "busybox2", 0},
+        {MATCH_REPO, "busybox:latest", "example.com/busybox", 0},
+        {MATCH_REPO, "example.com/a/b:1", "example.com/a/b", 1},
+        {MATCH_REPO, "example.com/a/b:1", "example.com/a", 0},
+        {MATCH_REPO, "example.com/a/b:1", "example.com/a/b/c", 0},
+        /* exactReference: the signature against the policy's reference; the image is ignored. */
+        {EXACT_REF("example.com/app:v1"), "other.example/x:y", "example.com/app:v1", 1},
+        {EXACT_REF("example.com/app:v1"), "example.com/app:v1", "example.com/app:v2", 0},
+        {EXACT_REF("example.com/app:v1"), "example.com/app:v1", "example.com/app", 0},
+        {EXACT_REF("busybox:1"), "example.com/app:v1", "docker.io/library/busybox:1", 1},
+        {EXACT_REF("example.com/app@" DG), "example.com/app:v1", "example.com/app@" DG, 1},
+        {EXACT_REF("example.com/app@" DG), "example.com/app@" DG, "example.com/app:v1", 0},
+        /* exactRepository: the signature's name against the policy's (a tag there ignored). */
+        {EXACT_REPO("example.com/app"), "other.example/x:y", "example.com/app:anything", 1},
+        {EXACT_REPO("example.com/app"), "other.example/x:y", "example.com/app", 1},
+        {EXACT_REPO("example.com/app"), "other.example/x:y", "example.com/app@" DG, 1},
+        {EXACT_REPO("example.com/app"), "example.com/app:v1", "example.com/app2:v1", 0},
+        {EXACT_REPO("example.com/app:ignored"), "busybox:1", "example.com/app:v9", 1},
+        {EXACT_REPO("busybox"), "example.com/app:v1", "docker.io/library/busybox:1", 1},
+        /* remapIdentity: the image's name with the prefix replaced, then
+         * matchRepoDigestOrExact. */
+        {REMAP("docker.io/library", "original.com"), "copied:latest", "original.com/copied:latest",
+         1},
+        {REMAP("docker.io/library", "original.com"), "copied:latest", "copied:latest", 0},
+        {REMAP("mirror.example", "docker.io/library"), "mirror.example/busybox:latest",
+         "busybox:latest", 1},
+        {REMAP("mirror.example", "docker.io/library"), "mirror.example/busybox@" DG,
+         "busybox:anytag", 1},
+        {REMAP("example.com/ns", "signed.example/ns"), "example.com/ns:1", "signed.example/ns:1",
+         1},
+        {REMAP("example.com/ns", "signed.example/ns"), "example.com/ns/app:1",
+         "signed.example/ns/app:1", 1},
+        {REMAP("localhost", "example.com:80/ns/repo"), "localhost/app:1",
+         "example.com:80/ns/repo/app:1", 1},
+        /* Prefixes end at a path component: libraryy is not under library, nor a port under
+         * its host; such images keep their own name. */
+        {REMAP("docker.io/library", "original.com"), "docker.io/libraryy/image:1",
+         "original.comy/image:1", 0},
+        {REMAP("docker.io/library", "original.com"), "docker.io/libraryy/image:1",
+         "docker.io/libraryy/image:1", 1},
+        {REMAP("example.com", "signed.example"), "example.com:5000/image:1",
+         "signed.example:5000/image:1", 0},
+        {REMAP("example.com", "signed.example"), "example.com:5000/image:1",
+         "example.com:5000/image:1", 1},
+        {REMAP("example.com/ns", "signed.example/ns"), "example.com/nsx/app:1",
+         "signed.example/nsx/app:1", 0},
+        /* The rewritten name must be fully qualified (reference.ParseNamed). */
+        {REMAP("example.com/x", "ns/short"), "example.com/x:tag", "docker.io/ns/short:tag", 0},
+        {REMAP("example.com/x", "notlocalhost"), "example.com/x:tag",
+         "docker.io/library/notlocalhost:tag", 0},
+        {REMAP("example.com/x", "docker.io/busybox"), "example.com/x:tag",
+         "docker.io/library/busybox:tag", 0},
+    };
+    char json[1024];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        signet_policy *policy = NULL;
+        signet_reference image;
+        int got;
+
+        snprintf(json, sizeof(json),
+                 "{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k\""
+                 "%s%s}]}",
+                 cases[i].rule ? ",\"signedIdentity\":" : "", cases[i].rule ? cases[i].rule : "");
+        if ((policy = parse_text(json)) == NULL)
+            continue;
+        CHECK_OK(signet_reference_parse(&image, harness_ctx, cases[i].image));
+        got = policy__identity_accepted(&policy->default_reqs.items[0].identity, &image,
+                                        cases[i].signed_identity);
+        if (got != cases[i].accepted)
+            harness_fail(__FILE__, __LINE__, "%s: image %s, signed %s: %s, want %s",
+                         cases[i].rule ? cases[i].rule : "(default)", cases[i].image,
+                         cases[i].signed_identity, got ? "accepted" : "denied",
+                         cases[i].accepted ? "accepted" : "denied");
+        signet_policy_free(policy);
+    }
+}
+
 static void
 test_policy__parsed_fields(void)
 {
@@ -464,6 +600,7 @@ main(void)
         TEST_CASE(test_policy__go_messages),
         TEST_CASE(test_policy__accepts_what_containers_image_accepts),
         TEST_CASE(test_policy__each_signed_identity),
+        TEST_CASE(test_policy__identity_rules),
         TEST_CASE(test_policy__parsed_fields),
         TEST_CASE(test_policy__scope_lookup),
         TEST_CASE(test_policy__load),
