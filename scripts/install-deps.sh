@@ -13,13 +13,14 @@ packages=(
     # build
     build-essential cmake pkg-config git
     libssl-dev libsodium-dev libcurl4-openssl-dev libjansson-dev libgpgme-dev libyaml-dev gnupg
+    libhiredis-dev libmicrohttpd-dev libgnutls28-dev
     # man pages from Markdown
     go-md2man
     # tests: independent implementations and tools, real registry and peers
-    openssl python3 python3-cryptography python3-nacl clang-format clang
-    docker-registry skopeo apache2-utils curl ca-certificates
+    openssl python3 python3-cryptography python3-nacl python3-yaml clang-format clang
+    docker-registry skopeo apache2-utils curl ca-certificates redis-server redis-tools
     # benchmarks
-    hyperfine time
+    hyperfine time wrk
 )
 
 missing=()

@@ -7,15 +7,15 @@
 
 #include <stddef.h>
 
-#define WH_UID_MAX          128
-#define WH_IMAGE_MAX        1024 /* bytes of one image string */
-#define WH_IMAGE_PATH_MAX   128  /* a JSON Pointer such as /spec/template/spec/containers/12/image */
-#define WH_IMAGES_MAX       512  /* images in one object */
-#define WH_MESSAGE_MAX      2048 /* status.message and each warning */
+#define WH_UID_MAX        128
+#define WH_IMAGE_MAX      1024 /* bytes of one image string */
+#define WH_IMAGE_PATH_MAX 128  /* a JSON Pointer such as /spec/template/spec/containers/12/image */
+#define WH_IMAGES_MAX     512  /* images in one object */
+#define WH_MESSAGE_MAX    2048 /* status.message and each warning */
 
 typedef enum wh_review_status {
-    WH_REVIEW_OK = 0,        /* parsed; see the fields */
-    WH_REVIEW_BAD = 400,     /* not an AdmissionReview v1 request: answer 400 with the message */
+    WH_REVIEW_OK = 0,    /* parsed; see the fields */
+    WH_REVIEW_BAD = 400, /* not an AdmissionReview v1 request: answer 400 with the message */
 } wh_review_status;
 
 typedef struct wh_image {
@@ -25,19 +25,22 @@ typedef struct wh_image {
 
 typedef struct wh_review {
     char uid[WH_UID_MAX];
-    char kind[64];            /* request.kind.kind: Pod, Deployment, ... */
-    char operation[16];       /* CREATE, UPDATE, DELETE, CONNECT */
+    char kind[64];      /* request.kind.kind: Pod, Deployment, ... */
+    char group[64];     /* request.kind.group: "", "apps", "batch", ...; a known kind in
+                           another group (a look-alike CRD) is unsupported_kind */
+    char operation[16]; /* CREATE, UPDATE, DELETE, CONNECT */
     char namespace_[256];
     char name[256];
-    char sub_resource[64];    /* "" or "ephemeralcontainers" ... */
+    char sub_resource[64]; /* "" or "ephemeralcontainers" ... */
     int dry_run;
-    int skip;                 /* nothing to check: DELETE, CONNECT, or an object being deleted
-                                 (metadata.deletionTimestamp set in object or oldObject) */
-    const char *skip_reason;  /* static text for the log when skip is set */
-    int unsupported_kind;     /* kind not one we know: the caller denies naming it */
-    wh_image *images;         /* every containers/initContainers/ephemeralContainers image */
+    int skip;                /* nothing to check: DELETE, CONNECT, or an object being deleted
+                                (metadata.deletionTimestamp set in object or oldObject) */
+    const char *skip_reason; /* static text for the log when skip is set */
+    int unsupported_kind;    /* kind not one we know: the caller denies naming it (never set
+                                together with skip: skip wins) */
+    wh_image *images;        /* every containers/initContainers/ephemeralContainers image */
     size_t images_count;
-    int images_unchanged;     /* UPDATE whose images (as a multiset, by path) equal oldObject's */
+    int images_unchanged; /* UPDATE whose images (as a multiset, by path) equal oldObject's */
 } wh_review;
 
 /*
@@ -66,7 +69,7 @@ typedef struct wh_patch_op {
  * Returns NULL only when out of memory.
  */
 char *wh_response_build(const char *uid, int allowed, const char *message,
-                        const char *const *warnings, size_t warnings_count,
-                        const wh_patch_op *ops, size_t ops_count);
+                        const char *const *warnings, size_t warnings_count, const wh_patch_op *ops,
+                        size_t ops_count);
 
 #endif

@@ -29,6 +29,9 @@ typedef struct wh_verdict {
 
 typedef struct wh_cache wh_cache;
 
+/* Of the misses, redis_hits were answered by Redis and coalesced waited for another caller's
+ * verification; the rest ran one. redis_errors counts failed Redis calls and unusable values;
+ * evictions counts entries dropped for room (not expired ones). */
 typedef struct wh_cache_stats {
     uint64_t hits, misses, redis_hits, redis_errors, coalesced, evictions;
     size_t entries;
@@ -48,7 +51,9 @@ typedef void (*wh_verify_fn)(wh_verdict *out, void *arg);
  * one caller per key computes; the others wait for it, but never past @p deadline, a
  * CLOCK_MONOTONIC time, after which they get an ERROR verdict "deadline exceeded while waiting
  * for a verification of the same image"). Results are stored locally and in Redis with their
- * TTL. @p hit is set to 1 when no verification ran for this call (local, Redis or coalesced).
+ * TTL. @p hit is set to 1 when no verification ran for this call (local, Redis or coalesced);
+ * a waiter that gave up at its deadline gets 0. A @p key of WH_CACHE_KEY_MAX bytes or more is
+ * verified every time, never cached.
  */
 void wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
                       const struct timespec *deadline, wh_verify_fn verify, void *arg);
@@ -57,5 +62,10 @@ void wh_cache_stats_get(wh_cache *cache, wh_cache_stats *out);
 
 /* Drop every local entry (after a reload that changed trust roots, say). */
 void wh_cache_clear(wh_cache *cache);
+
+/* The clock TTLs are measured with; the default reads CLOCK_MONOTONIC. For tests, which set it
+ * before any other call. Waiting for another caller's verification always uses the real clock. */
+typedef void (*wh_cache_clock_fn)(struct timespec *out, void *arg);
+void wh_cache_set_clock(wh_cache *cache, wh_cache_clock_fn clock, void *arg);
 
 #endif

@@ -89,8 +89,12 @@ int
 main(int argc, char **argv)
 {
     wh_server_options opts = {NULL, "0.0.0.0:8443", NULL, NULL, 2000};
-    int check = 0, c;
+    int check = 0, c, status;
 
+    if (signet_global_init() != SIGNET_OK) {
+        fputs("signet-webhook: cannot initialise the crypto libraries\n", stderr);
+        return 2;
+    }
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:l:h", options, NULL)) != -1) {
         switch (c) {
@@ -147,9 +151,13 @@ main(int argc, char **argv)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (opts.config_path == NULL)
         return usage_error("%s", "--config FILE is required");
-    if (check)
-        return check_config(opts.config_path);
-    if (opts.tls_cert == NULL || opts.tls_key == NULL)
+    if (check) {
+        status = check_config(opts.config_path);
+    } else if (opts.tls_cert == NULL || opts.tls_key == NULL) {
         return usage_error("%s", "--tls-cert FILE and --tls-key FILE are required");
-    return wh_server_run(&opts);
+    } else {
+        status = wh_server_run(&opts);
+    }
+    signet_global_shutdown();
+    return status;
 }

@@ -255,15 +255,16 @@ verify_cosign(wh_verdict *out, signet_ctx *ctx, signet_registry *reg, const wh_c
 }
 
 static void
-verify_policy(wh_verdict *out, signet_ctx *ctx, signet_registry *reg, const wh_config *config,
+verify_policy(wh_verdict *out, signet_ctx *ctx, signet_registry *reg, const wh_verifier *vf,
               const wh_validator *v, const signet_policy *policy, const signet_reference *ref)
 {
     signet_policy_eval_options opts = SIGNET_POLICY_EVAL_OPTIONS_INIT;
     signet_policy_verdict verdict;
     int rc;
 
-    opts.resources = config->kbs;
+    opts.resources = vf->config->kbs;
     opts.registries = v->registries;
+    opts.network = &vf->registry_opts; /* lookaside reads: the registries' CA and time limit */
     opts.use_sigstore_attachments = v->type == WH_VALIDATOR_POLICY;
     memset(&verdict, 0, sizeof(verdict));
     if ((rc = signet_policy_evaluate(&verdict, ctx, policy, reg, ref, &opts)) != SIGNET_OK)
@@ -281,7 +282,7 @@ verify_gpg(wh_verdict *out, signet_ctx *ctx, signet_registry *reg, wh_verifier *
     wh_verdict last = {WH_VERDICT_REJECTED, "", "no trust roots"};
 
     for (size_t r = 0; r < v->trust_roots_count && r < 64; r++) {
-        verify_policy(&last, ctx, reg, vf->config, v, vf->gpg_policies[v->trust_roots[r]], ref);
+        verify_policy(&last, ctx, reg, vf, v, vf->gpg_policies[v->trust_roots[r]], ref);
         signet_ctx_clear_error(ctx);
         if (last.kind == WH_VERDICT_ERROR) {
             *out = last; /* could not check: never count it as "not signed" */
@@ -342,7 +343,7 @@ wh_verify_image(wh_verdict *out, wh_verifier *vf, const wh_validator *v, const c
         verify_gpg(out, &ctx, reg, vf, v, &ref, deadline_ms);
         break;
     case WH_VALIDATOR_POLICY:
-        verify_policy(out, &ctx, reg, vf->config, v, v->policy, &ref);
+        verify_policy(out, &ctx, reg, vf, v, v->policy, &ref);
         break;
     case WH_VALIDATOR_STATIC:
         break;

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# signet-webhook under load from wrk (bench/webhook.lua) over HTTPS on loopback, one run:
+#   1. cached: the same AdmissionReview (a Pod with a signed image) again and again; reviews/s,
+#      p50/p99 latency;
+#   2. uncached: the same load with the cache disabled (ttlSeconds 0), so every review verifies
+#      the image against the local docker-registry (first-seen cost): reviews/s, p99;
+#   3. memory: the webhook's RSS after warm-up and after each run.
+# Usage: bench/webhook.sh [BUILD_BIN_DIR]   (env: BENCH_SECONDS=20 BENCH_CONNECTIONS=32
+# BENCH_THREADS=1). Reports; never fails because a number misses its target.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/build/bin}
+seconds=${BENCH_SECONDS:-20}
+connections=${BENCH_CONNECTIONS:-32}
+threads=${BENCH_THREADS:-1}
+. "$root/scripts/registry-lib.sh"
+command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
+
+work=$(mktemp -d)
+wh_pid=
+stop_webhook() { [ -z "$wh_pid" ] || { kill "$wh_pid" 2>/dev/null; wait "$wh_pid" 2>/dev/null || true; }; wh_pid=; }
+trap 'stop_webhook; stop_registry; rm -rf "$work"' EXIT
+cd "$work"
+start_registry "$work/registry"
+export COSIGN_PASSWORD=bench
+"$bin/signet" generate-key-pair >/dev/null 2>&1
+"$root/scripts/make-oci-image.sh" "$work/img" "webhook bench image" >/dev/null
+skopeo copy -q --dest-tls-verify=false "oci:$work/img:latest" "docker://$REGISTRY/team/app:v1"
+"$bin/signet" sign --key cosign.key --tlog-upload=false --allow-http-registry \
+    "$REGISTRY/team/app:v1" 2>/dev/null
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout tls.key -out tls.crt 2>/dev/null
+
+write_config() { # TTL
+    {
+        printf 'trustRoots:\n  - name: release\n    key: |\n'
+        sed 's/^/      /' cosign.pub
+        cat <<YAML
+validators:
+  - name: cosign-release
+    type: cosign
+    trustRoots: [release]
+rules:
+  - pattern: "$REGISTRY/team/*"
+    validator: cosign-release
+default: deny
+registries:
+  allowHttp: ["$REGISTRY"]
+cache: {ttlSeconds: $1, negativeTtlSeconds: $1, maxEntries: 10000}
+YAML
+    } >webhook.yaml
+}
+
+python3 - "$REGISTRY/team/app:v1" >review.json <<'EOF_PY'
+import json, sys
+img = sys.argv[1]
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bench", "namespace": "default"},
+       "spec": {"containers": [{"name": "app", "image": img}]}}
+kind = {"group": "", "version": "v1", "kind": "Pod"}
+res = {"group": "", "version": "v1", "resource": "pods"}
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                  "request": {"uid": "bench-0001", "kind": kind, "resource": res,
+                              "requestKind": kind, "requestResource": res, "name": "bench",
+                              "namespace": "default", "operation": "CREATE",
+                              "userInfo": {"username": "bench"}, "object": pod,
+                              "oldObject": None, "dryRun": False}}))
+EOF_PY
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$wh_pid/status"; }
+
+start_webhook() {
+    "$bin/signet-webhook" --config webhook.yaml --listen 127.0.0.1:0 --tls-cert tls.crt \
+        --tls-key tls.key 2>webhook.log &
+    wh_pid=$!
+    port=
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' webhook.log)
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    [ -n "${port:-}" ] || { echo "signet-webhook did not start: $(cat webhook.log)" >&2; exit 2; }
+    url=https://127.0.0.1:$port/validate?timeout=10s
+}
+
+# run_load NAME: wrk for $seconds; prints the figures as "NAME rps p50_us p99_us wrong".
+run_load() {
+    REVIEW_FILE=$work/review.json wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency \
+        -s "$root/bench/webhook.lua" "$url" >"$1.wrk"
+    awk -v n="$1" '/^Requests\/sec/ {rps=$2} /^wrong answers/ {w=$3}
+        /^p50_us/ {p50=$2; p99=$4} END {printf "%s %s %s %s %s\n", n, rps, p50, p99, w}' "$1.wrk"
+}
+
+echo "signet-webhook bench: $seconds s per run, wrk -t$threads -c$connections, $(nproc) cores, $(date -u '+%F %H:%M UTC')"
+write_config 300
+start_webhook
+curl -sk --data-binary @review.json -H 'Content-Type: application/json' "$url" | grep -q '"allowed":true' ||
+    { echo "the warm-up review was not allowed: $(cat webhook.log)" >&2; exit 2; }
+rss0=$(rss_kib)
+read -r _ c_rps c_p50 c_p99 c_wrong < <(run_load cached)
+rss1=$(rss_kib)
+stop_webhook
+
+write_config 0
+start_webhook
+curl -sk --data-binary @review.json -H 'Content-Type: application/json' "$url" >/dev/null
+read -r _ u_rps u_p50 u_p99 u_wrong < <(run_load uncached)
+rss2=$(rss_kib)
+stop_webhook
+
+ms() { awk -v us="$1" 'BEGIN {printf "%.2f", us / 1000}'; }
+echo
+echo "| run | reviews/s | p50 ms | p99 ms | wrong answers | target |"
+echo "|---|---|---|---|---|---|"
+echo "| cached (same image) | $c_rps | $(ms "$c_p50") | $(ms "$c_p99") | $c_wrong | >= 10000/s, p99 < 5 ms |"
+echo "| uncached (every review verifies) | $u_rps | $(ms "$u_p50") | $(ms "$u_p99") | $u_wrong | p99 < 10 ms |"
+echo
+echo "RSS: ${rss0} KiB after warm-up, ${rss1} KiB after the cached run; ${rss2} KiB after the uncached run"

@@ -1,0 +1,511 @@
+/*
+ * The verdict cache: a hash table of entries that are also on a list from the most to the least
+ * recently used, and a list of keys being verified now ("flights") that later callers of the
+ * same key wait on. One mutex guards both; verifications and Redis calls run outside it.
+ *
+ * In Redis a verdict is "v1|allowed|<digest>|<reason>" or "v1|rejected|<digest>|<reason>". What
+ * Redis gives back is parsed strictly and ignored unless it is exactly that; ERROR verdicts stay
+ * local, since they describe this replica's trouble, not the image.
+ */
+#include "cache.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WAIT_DEADLINE_REASON "deadline exceeded while waiting for a verification of the same image"
+#define VALUE_MAGIC          "v1|"
+/* Big enough for any value this file writes (magic, kind, digest, reason and separators). */
+#define VALUE_MAX 2048
+
+struct entry {
+    struct entry *chain;         /* next in the hash bucket */
+    struct entry *newer, *older; /* the LRU list */
+    uint64_t hash;
+    struct timespec expires;
+    wh_verdict verdict;
+    char name[]; /* the cache key */
+};
+
+struct flight {
+    struct flight *next;
+    uint64_t hash;
+    unsigned int refs; /* the computing caller and its waiters */
+    int done;
+    wh_verdict verdict;
+    char name[];
+};
+
+struct wh_cache {
+    pthread_mutex_t lock;
+    pthread_cond_t landed; /* a flight is done */
+    struct entry **buckets;
+    size_t n_buckets; /* a power of two */
+    struct entry *newest, *oldest;
+    size_t max_entries;
+    unsigned int ttl_s, negative_ttl_s;
+    wh_redis *redis;
+    struct flight *flights;
+    wh_cache_clock_fn clock;
+    void *clock_arg;
+    wh_cache_stats stats;
+};
+
+static void
+monotonic_clock(struct timespec *out, void *arg)
+{
+    (void)arg;
+    clock_gettime(CLOCK_MONOTONIC, out);
+}
+
+/* FNV-1a. */
+static uint64_t
+hash_name(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static int
+time_reached(const struct timespec *now, const struct timespec *t)
+{
+    return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+static void
+set_error(wh_verdict *out, const char *reason)
+{
+    out->kind = WH_VERDICT_ERROR;
+    out->digest[0] = '\0';
+    snprintf(out->reason, sizeof(out->reason), "%s", reason);
+}
+
+/* --- the table and the LRU list (cache->lock held) ------------------------------------------ */
+
+static struct entry **
+bucket_of(wh_cache *cache, uint64_t hash)
+{
+    return &cache->buckets[hash & (cache->n_buckets - 1)];
+}
+
+static void
+lru_unlink(wh_cache *cache, struct entry *e)
+{
+    if (e->newer != NULL)
+        e->newer->older = e->older;
+    else
+        cache->newest = e->older;
+    if (e->older != NULL)
+        e->older->newer = e->newer;
+    else
+        cache->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void
+lru_push_newest(wh_cache *cache, struct entry *e)
+{
+    e->older = cache->newest;
+    e->newer = NULL;
+    if (cache->newest != NULL)
+        cache->newest->newer = e;
+    else
+        cache->oldest = e;
+    cache->newest = e;
+}
+
+static struct entry *
+entry_find(wh_cache *cache, const char *name, uint64_t hash)
+{
+    struct entry *e;
+
+    for (e = *bucket_of(cache, hash); e != NULL; e = e->chain)
+        if (e->hash == hash && strcmp(e->name, name) == 0)
+            return e;
+    return NULL;
+}
+
+static void
+entry_remove(wh_cache *cache, struct entry *e)
+{
+    struct entry **p = bucket_of(cache, e->hash);
+
+    while (*p != e)
+        p = &(*p)->chain;
+    *p = e->chain;
+    lru_unlink(cache, e);
+    cache->stats.entries--;
+    free(e);
+}
+
+static void
+entries_clear(wh_cache *cache)
+{
+    while (cache->oldest != NULL)
+        entry_remove(cache, cache->oldest);
+}
+
+/* Keep @p verdict for its TTL, making room by dropping the least recently used entry. */
+static void
+entry_store(wh_cache *cache, const char *name, uint64_t hash, const wh_verdict *verdict)
+{
+    unsigned int ttl = verdict->kind == WH_VERDICT_ALLOWED ? cache->ttl_s : cache->negative_ttl_s;
+    size_t len = strlen(name);
+    struct timespec now;
+    struct entry *e;
+
+    if (ttl == 0 || cache->max_entries == 0)
+        return;
+    cache->clock(&now, cache->clock_arg);
+    e = entry_find(cache, name, hash);
+    if (e != NULL) {
+        lru_unlink(cache, e);
+    } else {
+        while (cache->stats.entries >= cache->max_entries) {
+            struct entry *victim = cache->oldest;
+
+            if (!time_reached(&now, &victim->expires))
+                cache->stats.evictions++;
+            entry_remove(cache, victim);
+        }
+        e = calloc(1, sizeof(*e) + len + 1);
+        if (e == NULL)
+            return; /* not cached: the next caller verifies again */
+        memcpy(e->name, name, len + 1);
+        e->hash = hash;
+        e->chain = *bucket_of(cache, hash);
+        *bucket_of(cache, hash) = e;
+        cache->stats.entries++;
+    }
+    e->verdict = *verdict;
+    e->expires = now;
+    e->expires.tv_sec += (time_t)ttl;
+    lru_push_newest(cache, e);
+}
+
+/* --- flights (cache->lock held) -------------------------------------------------------------- */
+
+static struct flight *
+flight_find(wh_cache *cache, const char *name, uint64_t hash)
+{
+    struct flight *f;
+
+    for (f = cache->flights; f != NULL; f = f->next)
+        if (f->hash == hash && strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+static void
+flight_land(wh_cache *cache, struct flight *f, const wh_verdict *verdict)
+{
+    struct flight **p = &cache->flights;
+
+    while (*p != f)
+        p = &(*p)->next;
+    *p = f->next;
+    f->verdict = *verdict;
+    f->done = 1;
+    pthread_cond_broadcast(&cache->landed);
+}
+
+static void
+flight_put(struct flight *f)
+{
+    if (--f->refs == 0)
+        free(f);
+}
+
+/* --- the Redis value ------------------------------------------------------------------------- */
+
+/* "" or "<algorithm>:<hex>", as a digest is written. */
+static int
+digest_ok(const char *d)
+{
+    const char *colon = strchr(d, ':');
+    const char *p;
+
+    if (*d == '\0')
+        return 1;
+    if (colon == NULL || colon == d || colon[1] == '\0')
+        return 0;
+    for (p = d; p < colon; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    for (p = colon + 1; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'f') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
+/* One line of text: what a denial message may quote. */
+static int
+reason_ok(const char *r)
+{
+    for (; *r != '\0'; r++)
+        if ((unsigned char)*r < 0x20 || *r == 0x7f)
+            return 0;
+    return 1;
+}
+
+static const char *
+kind_word(wh_verdict_kind kind)
+{
+    return kind == WH_VERDICT_ALLOWED ? "allowed" : "rejected";
+}
+
+/* 0 and the value in @p out, or -1 for a verdict that is not shared (or could not be read back). */
+static int
+verdict_encode(char *out, size_t size, const wh_verdict *v)
+{
+    int n;
+
+    if ((v->kind != WH_VERDICT_ALLOWED && v->kind != WH_VERDICT_REJECTED) ||
+        !digest_ok(v->digest) || !reason_ok(v->reason))
+        return -1;
+    n = snprintf(out, size, VALUE_MAGIC "%s|%s|%s", kind_word(v->kind), v->digest, v->reason);
+    return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+static int
+verdict_decode(wh_verdict *out, const char *value)
+{
+    const char *p = value, *bar;
+    size_t len;
+
+    if (strncmp(p, VALUE_MAGIC, strlen(VALUE_MAGIC)) != 0)
+        return -1;
+    p += strlen(VALUE_MAGIC);
+    if (strncmp(p, "allowed|", 8) == 0) {
+        out->kind = WH_VERDICT_ALLOWED;
+        p += 8;
+    } else if (strncmp(p, "rejected|", 9) == 0) {
+        out->kind = WH_VERDICT_REJECTED;
+        p += 9;
+    } else {
+        return -1;
+    }
+    bar = strchr(p, '|');
+    if (bar == NULL || (size_t)(bar - p) >= sizeof(out->digest))
+        return -1;
+    memcpy(out->digest, p, (size_t)(bar - p));
+    out->digest[bar - p] = '\0';
+    len = strlen(bar + 1);
+    if (len >= sizeof(out->reason))
+        return -1;
+    memcpy(out->reason, bar + 1, len + 1);
+    return digest_ok(out->digest) && reason_ok(out->reason) ? 0 : -1;
+}
+
+static void
+count_redis_error(wh_cache *cache)
+{
+    pthread_mutex_lock(&cache->lock);
+    cache->stats.redis_errors++;
+    pthread_mutex_unlock(&cache->lock);
+}
+
+/* 1 with a shared verdict in @p out, 0 when Redis has none (or is unavailable). */
+static int
+redis_fetch(wh_cache *cache, const char *name, wh_verdict *out)
+{
+    char value[VALUE_MAX], err[512];
+    int rc = wh_redis_get(cache->redis, name, value, sizeof(value), err, sizeof(err));
+
+    if (rc < 0) {
+        wh_log(WH_LOG_DEBUG, "verdict cache: %s", err);
+        count_redis_error(cache);
+        return 0;
+    }
+    if (rc == 0)
+        return 0;
+    if (verdict_decode(out, value) != 0) {
+        wh_log(WH_LOG_WARN, "verdict cache: ignoring an unusable value for '%s' in redis", name);
+        count_redis_error(cache);
+        return 0;
+    }
+    return 1;
+}
+
+static void
+redis_store(wh_cache *cache, const char *name, const wh_verdict *verdict)
+{
+    unsigned int ttl = verdict->kind == WH_VERDICT_ALLOWED ? cache->ttl_s : cache->negative_ttl_s;
+    char value[VALUE_MAX], err[512];
+
+    if (ttl == 0 || verdict_encode(value, sizeof(value), verdict) != 0)
+        return;
+    if (wh_redis_set(cache->redis, name, value, ttl, err, sizeof(err)) != 0) {
+        wh_log(WH_LOG_DEBUG, "verdict cache: %s", err);
+        count_redis_error(cache);
+    }
+}
+
+/* --- the API --------------------------------------------------------------------------------- */
+
+wh_cache *
+wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s, wh_redis *redis)
+{
+    wh_cache *cache = NULL;
+    pthread_condattr_t attr;
+    size_t n = 16;
+
+    /* About one bucket per entry; chains just get longer past 4M entries. */
+    while (n < max_entries && n < ((size_t)1 << 22))
+        n <<= 1;
+    cache = calloc(1, sizeof(*cache));
+    if (cache == NULL)
+        return NULL;
+    cache->buckets = calloc(n, sizeof(*cache->buckets));
+    if (cache->buckets == NULL) {
+        free(cache);
+        return NULL;
+    }
+    cache->n_buckets = n;
+    cache->max_entries = max_entries;
+    cache->ttl_s = ttl_s;
+    cache->negative_ttl_s = negative_ttl_s;
+    cache->redis = redis;
+    cache->clock = monotonic_clock;
+    pthread_mutex_init(&cache->lock, NULL);
+    /* Waiters' deadlines are CLOCK_MONOTONIC times. */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&cache->landed, &attr);
+    pthread_condattr_destroy(&attr);
+    return cache;
+}
+
+void
+wh_cache_free(wh_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    entries_clear(cache);
+    free(cache->buckets);
+    pthread_cond_destroy(&cache->landed);
+    pthread_mutex_destroy(&cache->lock);
+    free(cache);
+}
+
+void
+wh_cache_set_clock(wh_cache *cache, wh_cache_clock_fn clock, void *arg)
+{
+    cache->clock = clock != NULL ? clock : monotonic_clock;
+    cache->clock_arg = arg;
+}
+
+/* Wait for @p f to land, until @p deadline (NULL: no limit). Called and returns with the lock. */
+static void
+flight_wait(wh_cache *cache, struct flight *f, const struct timespec *deadline, wh_verdict *out,
+            int *hit)
+{
+    int rc = 0;
+
+    f->refs++;
+    while (!f->done && rc != ETIMEDOUT) {
+        if (deadline != NULL)
+            rc = pthread_cond_timedwait(&cache->landed, &cache->lock, deadline);
+        else
+            pthread_cond_wait(&cache->landed, &cache->lock);
+    }
+    if (f->done) {
+        *out = f->verdict;
+        *hit = 1;
+    } else {
+        set_error(out, WAIT_DEADLINE_REASON);
+    }
+    flight_put(f);
+}
+
+void
+wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
+                 const struct timespec *deadline, wh_verify_fn verify, void *arg)
+{
+    uint64_t hash = hash_name(key);
+    size_t len = strlen(key);
+    struct flight *f = NULL;
+    struct timespec now;
+    struct entry *e;
+    int shared = 0;
+
+    *hit = 0;
+    if (len >= WH_CACHE_KEY_MAX) {
+        /* A caller's mistake; still an answer, just not a cached one. */
+        verify(out, arg);
+        return;
+    }
+    pthread_mutex_lock(&cache->lock);
+    e = entry_find(cache, key, hash);
+    if (e != NULL) {
+        cache->clock(&now, cache->clock_arg);
+        if (!time_reached(&now, &e->expires)) {
+            *out = e->verdict;
+            *hit = 1;
+            cache->stats.hits++;
+            lru_unlink(cache, e);
+            lru_push_newest(cache, e);
+            pthread_mutex_unlock(&cache->lock);
+            return;
+        }
+        entry_remove(cache, e);
+    }
+    cache->stats.misses++;
+    f = flight_find(cache, key, hash);
+    if (f != NULL) {
+        cache->stats.coalesced++;
+        flight_wait(cache, f, deadline, out, hit);
+        pthread_mutex_unlock(&cache->lock);
+        return;
+    }
+    f = calloc(1, sizeof(*f) + len + 1);
+    if (f != NULL) {
+        memcpy(f->name, key, len + 1);
+        f->hash = hash;
+        f->refs = 1;
+        f->next = cache->flights;
+        cache->flights = f;
+    }
+    pthread_mutex_unlock(&cache->lock);
+
+    if (cache->redis != NULL)
+        shared = redis_fetch(cache, key, out);
+    if (!shared)
+        verify(out, arg);
+
+    pthread_mutex_lock(&cache->lock);
+    if (shared)
+        cache->stats.redis_hits++;
+    entry_store(cache, key, hash, out);
+    if (f != NULL) {
+        flight_land(cache, f, out);
+        flight_put(f);
+    }
+    pthread_mutex_unlock(&cache->lock);
+
+    if (cache->redis != NULL && !shared)
+        redis_store(cache, key, out);
+    *hit = shared;
+}
+
+void
+wh_cache_stats_get(wh_cache *cache, wh_cache_stats *out)
+{
+    pthread_mutex_lock(&cache->lock);
+    *out = cache->stats;
+    pthread_mutex_unlock(&cache->lock);
+}
+
+void
+wh_cache_clear(wh_cache *cache)
+{
+    pthread_mutex_lock(&cache->lock);
+    entries_clear(cache);
+    pthread_mutex_unlock(&cache->lock);
+}

@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# signet-webhook's Redis client and shared verdict cache against a real redis-server (plain, with
+# a password and an ACL user, over TLS), through redis_probe (tests/webhook/redis_probe.c): the
+# exact values and expiries in Redis, exact error messages, passwords never shown, a server that
+# does not answer, and Redis stopped mid-run while the cache keeps serving.
+#
+# Environment (set by CTest): REDIS_PROBE, the probe binary.
+set -u
+# The checks, make_server_cert and the private HOME of the registry tests (no registry started).
+# shellcheck source=SCRIPTDIR/../registry/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../registry/lib.sh"
+
+[ -n "${REDIS_PROBE:-}" ] && [ -x "$REDIS_PROBE" ] ||
+    die "REDIS_PROBE is not set to the redis_probe binary (run through ctest)"
+for tool in redis-server redis-cli openssl; do
+    command -v "$tool" >/dev/null ||
+        die "$tool not found: these tests need redis-server, redis-cli and openssl; scripts/install-deps.sh installs them"
+done
+[ -x "$PY" ] || die "$PY not found"
+
+DIGEST=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+PW='pw:s@cret-4417' # ':' and '@' must be percent-encoded in a URL
+PW_URL='pw%3As%40cret-4417'
+WRONG_PW='not-the-password-7731'
+ALICE_PW='alice-pw-5521'
+
+CERTS=$TEST_TMP/certs
+mkdir -p "$CERTS/good" "$CERTS/other"
+make_server_cert "$CERTS/good"  # CA and server certificate for IP 127.0.0.1
+make_server_cert "$CERTS/other" # another CA
+
+# --- servers ------------------------------------------------------------------------------------
+
+_pids=()
+stop_servers() {
+    local pid
+    for pid in "${_pids[@]}"; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    _pids=()
+}
+at_exit stop_servers
+
+# start_redis DIR PORT [--tls] [redis-server options...]: a redis-server on 127.0.0.1; PORT 0
+# picks a free one. With --tls it speaks only TLS, with the "good" certificate. Sets RPORT, RPID.
+start_redis() {
+    local dir=$1 want=$2 tls=0 port deadline
+    local -a listen
+    shift 2
+    if [ "${1:-}" = --tls ]; then
+        tls=1
+        shift
+    fi
+    mkdir -p "$dir"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        port=$want
+        [ "$port" = 0 ] && port=$((20000 + RANDOM % 40000))
+        listen=(--port "$port")
+        [ $tls = 1 ] && listen=(--port 0 --tls-port "$port" --tls-auth-clients no
+            --tls-cert-file "$CERTS/good/server.crt" --tls-key-file "$CERTS/good/server.key"
+            --tls-ca-cert-file "$CERTS/good/ca.crt")
+        : >"$dir/redis.log"
+        $_pdeathsig redis-server --bind 127.0.0.1 "${listen[@]}" --dir "$dir" --save '' \
+            --appendonly no --protected-mode no --logfile "$dir/redis.log" "$@" &
+        RPID=$!
+        RPORT=$port
+        _pids+=("$RPID")
+        deadline=$((SECONDS + 20))
+        while [ "$SECONDS" -lt "$deadline" ]; do
+            grep -q "Ready to accept connections" "$dir/redis.log" && return 0
+            kill -0 "$RPID" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$RPID" 2>/dev/null
+        wait "$RPID" 2>/dev/null
+        [ "$want" = 0 ] && grep -q "Address already in use" "$dir/redis.log" && continue
+        die "redis-server did not start on port $port: $(tail -5 "$dir/redis.log")"
+    done
+    die "redis-server found no free port in 10 tries"
+}
+
+stop_redis() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+# A TCP server that accepts connections (the kernel's backlog does) and never answers.
+start_silent_server() {
+    local portfile=$TEST_TMP/silent.port deadline=$((SECONDS + 20))
+    $_pdeathsig "$PY" -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(s.getsockname()[1], flush=True)
+time.sleep(3600)' >"$portfile" &
+    _pids+=("$!")
+    while [ ! -s "$portfile" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+    SILENT_PORT=$(cat "$portfile")
+    [ -n "$SILENT_PORT" ] || die "the silent server did not start"
+}
+
+# --- checks -------------------------------------------------------------------------------------
+
+probe() {
+    run "$REDIS_PROBE" "$@"
+}
+
+# The probe failed with exactly MESSAGE (its stderr line) and printed nothing.
+expect_error() {
+    expect_status 1
+    expect_stdout_empty
+    expect_stderr_contains "redis_probe: $1"
+}
+
+expect_stdout_is() {
+    expect_eq "$(cat "$RUN_OUT")" "$1" "stdout is '$1'"
+}
+
+# probe_script FILE ARGS...: the probe reading commands from FILE.
+probe_script() {
+    local file=$1
+    shift
+    run sh -c 'f=$1; shift; exec "$@" <"$f"' sh "$file" "$REDIS_PROBE" "$@"
+}
+
+# The probe in the background (a coprocess), asked one command at a time: for what must happen
+# between two commands (a server stopped or started).
+probe_start() {
+    coproc PROBE { exec "$REDIS_PROBE" "$@" 2>"$TEST_DIR/probe.err"; }
+    _pids+=("$PROBE_PID")
+    PROBE_IN=${PROBE[1]}
+    PROBE_OUT=${PROBE[0]}
+}
+
+ask() {
+    LAST_CMD="(probe) $1"
+    ANSWER=
+    printf '%s\n' "$1" >&"$PROBE_IN" && IFS= read -r -t 30 ANSWER <&"$PROBE_OUT" ||
+        ANSWER="(no answer)"
+}
+
+# ask_expect COMMAND EXPECTED: one check that the answer is exactly EXPECTED.
+ask_expect() {
+    ask "$1"
+    expect_eq "$ANSWER" "$2" "$1 -> $2"
+}
+
+# The previous command took less than MS milliseconds.
+expect_fast() {
+    ask elapsed
+    local ms=${ANSWER#ms=}
+    if [ "$ANSWER" != "ms=$ms" ] || [ "$ms" -ge "$1" ]; then
+        not_ok "answered within $1 ms" "got $ANSWER"
+    else
+        ok "answered within $1 ms ($ms ms)"
+    fi
+}
+
+probe_stop() {
+    exec {PROBE_IN}>&-
+    wait "$PROBE_PID" 2>/dev/null
+}
+
+no_secret_shown() {
+    local s
+    for s in "$@"; do
+        check "'$s' appears in no output" bash -c '! grep -qF -- "$1" "$2" "$3"' sh "$s" \
+            "$ALL_OUTPUT" "$TEST_DIR/probe.err"
+    done
+}
+
+# --- tests --------------------------------------------------------------------------------------
+
+new_test "invalid URLs are refused, without showing the password"
+: >"$TEST_DIR/probe.err"
+probe 'http://127.0.0.1' get k
+expect_error "invalid redis URL 'http://127.0.0.1': the scheme must be redis:// or rediss://"
+probe 'redis://user:sekrit-1905@127.0.0.1:99999' get k
+expect_error "invalid redis URL 'redis://***@127.0.0.1:99999': bad port '99999'"
+probe 'redis://user:sekrit/1905:99@127.0.0.1:99999' get k # a raw '/' and ':' in the password
+expect_error "invalid redis URL 'redis://***@127.0.0.1:99999': bad port '99999'"
+probe 'redis://127.0.0.1:' get k
+expect_error "invalid redis URL 'redis://127.0.0.1:': bad port ''"
+probe 'redis://[::1' get k
+expect_error "invalid redis URL 'redis://[::1': no ']' after the IPv6 address"
+probe 'redis://::1:6379' get k
+expect_error "invalid redis URL 'redis://::1:6379': an IPv6 address must be in brackets"
+probe 'redis://' get k
+expect_error "invalid redis URL 'redis://': no host"
+probe 'rediss://:sekrit-1905@127.0.0.1/x' get k
+expect_error "invalid redis URL 'rediss://***@127.0.0.1/x': bad database number 'x'"
+probe 'redis://127.0.0.1?db=2' get k
+expect_error "invalid redis URL 'redis://127.0.0.1?db=2': unexpected '?db=2'"
+probe 'redis://alice@127.0.0.1' get k
+expect_error "invalid redis URL 'redis://***@127.0.0.1': a user name needs a password"
+probe 'redis://:sekrit%zz@127.0.0.1' get k
+expect_error "invalid redis URL 'redis://***@127.0.0.1': bad percent-encoding in the password"
+probe --ca-file "$CERTS/good/ca.crt" 'redis://127.0.0.1:6379' get k
+expect_error "redis URL 'redis://127.0.0.1:6379': a CA file and insecure_skip_verify apply to rediss:// only"
+probe --ca-file "$TEST_DIR/missing.crt" 'rediss://127.0.0.1:6379' get k
+expect_error "redis '127.0.0.1:6379': cannot load the CA file '$TEST_DIR/missing.crt': No such file or directory"
+probe --ca-file "$CERTS/good/server.key" 'rediss://127.0.0.1:6379' get k
+expect_error "redis '127.0.0.1:6379': cannot load the CA file '$CERTS/good/server.key': no certificate or crl found"
+probe --ca-file "$TEST_DIR/missing.crt" 'rediss://[::1]:6379/1' get k # host and port parsed
+expect_error "redis '[::1]:6379': cannot load the CA file '$TEST_DIR/missing.crt': No such file or directory"
+no_secret_shown sekrit
+
+new_test "GET and SET: round trip, expiry, database, limits"
+start_redis "$TEST_DIR/redis" 0
+URL=redis://127.0.0.1:$RPORT
+probe "$URL" set greeting hello 60
+expect_status 0
+expect_stdout_is ok
+probe "$URL" get greeting
+expect_stdout_is "found hello"
+check "redis has the value" test "$(redis-cli -p "$RPORT" GET greeting)" = hello
+check "with its expiry" test "$(redis-cli -p "$RPORT" TTL greeting)" = 60
+probe "$URL" get absent
+expect_status 0
+expect_stdout_is missing
+probe "$URL" set brief x 1
+expect_stdout_is ok
+pttl=$(redis-cli -p "$RPORT" PTTL brief)
+check "SET with a 1 s TTL: 0 < PTTL <= 1000 (got $pttl)" test "$pttl" -gt 0 -a "$pttl" -le 1000
+# Redis's own expiry, observed by polling (not a sleep that hopes).
+gone=0
+for _ in $(seq 1 100); do
+    [ "$(redis-cli -p "$RPORT" EXISTS brief)" = 0 ] && gone=1 && break
+    sleep 0.05
+done
+check "the key expired within 5 s" test "$gone" = 1
+probe "$URL" get brief
+expect_stdout_is missing
+probe "$URL" set k v 0
+expect_error "redis SET needs an expiry"
+probe "$URL/2" set indb v2 60
+expect_stdout_is ok
+check "/2 selected database 2" test "$(redis-cli -p "$RPORT" -n 2 GET indb)" = v2
+check "and not database 0" test "$(redis-cli -p "$RPORT" -n 0 EXISTS indb)" = 0
+probe "$URL/99" get k
+expect_error "redis '127.0.0.1:$RPORT' refused SELECT: 'ERR DB index is out of range'"
+head -c 20000 /dev/zero | tr '\0' x | redis-cli -p "$RPORT" -x SET big >/dev/null
+probe "$URL" get big
+expect_error "reply to GET from redis '127.0.0.1:$RPORT' over 16416 bytes"
+conns() { redis-cli -p "$RPORT" INFO stats | sed -n 's/^total_connections_received:\([0-9]*\).*/\1/p'; }
+before=$(conns)
+probe "$URL" hammer 16 300 # 16 threads share the pool's 8 connections
+expect_stdout_is ok
+opened=$(($(conns) - before - 1)) # not counting the second redis-cli
+check "the threads used several connections, at most 8 (got $opened)" test "$opened" -ge 2 -a "$opened" -le 8
+check "every thread's keys are there" test "$(redis-cli -p "$RPORT" EVAL "return #redis.call('KEYS', 'hammer-*')" 0)" = 4800
+redis-cli -p "$RPORT" RPUSH alist a >/dev/null
+probe "$URL" get alist
+expect_error "redis '127.0.0.1:$RPORT' refused GET: 'WRONGTYPE Operation against a key holding the wrong kind of value'"
+stop_redis "$RPID"
+
+new_test "a server that never answers: timeouts, then backoff"
+start_silent_server
+printf '%s\n' "get k" "get k" >cmds
+probe_script cmds --timeout 300 --backoff 60000 "redis://127.0.0.1:$SILENT_PORT"
+expect_status 0
+printf '%s\n' "error no reply to GET from redis '127.0.0.1:$SILENT_PORT' within 300 ms" \
+    "error redis unavailable (backing off after: no reply to GET from redis '127.0.0.1:$SILENT_PORT' within 300 ms)" \
+    >expected
+expect_stdout_equals_file expected
+expect_stderr_contains "signet-webhook: warning: redis unavailable, not tried again for 60000 ms: no reply to GET from redis '127.0.0.1:$SILENT_PORT' within 300 ms"
+probe --timeout 300 "rediss://127.0.0.1:$SILENT_PORT" get k
+expect_error "cannot connect to redis '127.0.0.1:$SILENT_PORT': TLS handshake timed out after 300 ms"
+
+new_test "AUTH: password, ACL user, wrong and missing password"
+: >"$TEST_DIR/probe.err"
+start_redis "$TEST_DIR/redis" 0 --requirepass "$PW"
+redis-cli -p "$RPORT" --no-auth-warning -a "$PW" ACL SETUSER alice on ">$ALICE_PW" '~*' '+@all' >/dev/null ||
+    die "cannot add the ACL user"
+probe "redis://:$PW_URL@127.0.0.1:$RPORT" set greeting hello 60
+expect_stdout_is ok
+probe --password "$PW" "redis://127.0.0.1:$RPORT" get greeting
+expect_stdout_is "found hello"
+probe "redis://alice:$ALICE_PW@127.0.0.1:$RPORT" get greeting
+expect_stdout_is "found hello"
+probe --password "$WRONG_PW" "redis://127.0.0.1:$RPORT" get greeting
+expect_error "redis '127.0.0.1:$RPORT' refused AUTH: 'WRONGPASS invalid username-password pair or user is disabled.'"
+expect_stderr_not_contains "$WRONG_PW"
+probe "redis://alice:$WRONG_PW@127.0.0.1:$RPORT" get greeting
+expect_error "redis '127.0.0.1:$RPORT' refused AUTH: 'WRONGPASS invalid username-password pair or user is disabled.'"
+probe "redis://127.0.0.1:$RPORT" get greeting
+expect_error "redis '127.0.0.1:$RPORT' refused GET: 'NOAUTH Authentication required.'"
+no_secret_shown "$PW" "$PW_URL" "$WRONG_PW" "$ALICE_PW"
+stop_redis "$RPID"
+
+new_test "rediss://: verified TLS, wrong CA, host name, insecure"
+: >"$TEST_DIR/probe.err"
+start_redis "$TEST_DIR/redis" 0 --tls --requirepass "$PW"
+TURL=rediss://127.0.0.1:$RPORT
+probe --ca-file "$CERTS/good/ca.crt" --password "$PW" "$TURL" set sealed v 60
+expect_stdout_is ok
+probe --ca-file "$CERTS/good/ca.crt" "rediss://:$PW_URL@127.0.0.1:$RPORT" get sealed
+expect_stdout_is "found v"
+check "redis-cli over TLS sees it" test "$(redis-cli --tls --cacert "$CERTS/good/ca.crt" -p "$RPORT" \
+    --no-auth-warning -a "$PW" GET sealed)" = v
+probe --ca-file "$CERTS/other/ca.crt" --password "$PW" "$TURL" get sealed
+expect_error "cannot connect to redis '127.0.0.1:$RPORT': TLS certificate verification failed: self-signed certificate in certificate chain"
+probe --password "$PW" "$TURL" get sealed # the system CAs do not know the test CA
+expect_error "cannot connect to redis '127.0.0.1:$RPORT': TLS certificate verification failed: self-signed certificate in certificate chain"
+probe --ca-file "$CERTS/good/ca.crt" --password "$PW" "rediss://localhost:$RPORT" get sealed
+expect_error "cannot connect to redis 'localhost:$RPORT': TLS certificate verification failed: hostname mismatch"
+probe --insecure --ca-file "$CERTS/other/ca.crt" --password "$PW" "$TURL" get sealed
+expect_stdout_is "found v"
+expect_stderr_contains "signet-webhook: warning: redis '127.0.0.1:$RPORT': TLS certificate not verified (insecure_skip_verify)"
+no_secret_shown "$PW" "$PW_URL"
+stop_redis "$RPID"
+
+new_test "the verdict cache shares ALLOWED and REJECTED through Redis, never ERROR"
+start_redis "$TEST_DIR/redis" 0
+URL=redis://127.0.0.1:$RPORT
+rget() { redis-cli -p "$RPORT" GET "$1"; }
+probe "$URL" resolve img-a allowed
+expect_stdout_is "allowed hit=0 verifications=1 digest=$DIGEST reason="
+check "stored as v1|allowed|digest|" test "$(rget img-a)" = "v1|allowed|$DIGEST|"
+check "for the TTL (300 s)" test "$(redis-cli -p "$RPORT" TTL img-a)" = 300
+# Another replica: the answer comes from Redis (its own verification would have said rejected).
+probe "$URL" resolve img-a rejected
+expect_stdout_is "allowed hit=1 verifications=0 digest=$DIGEST reason="
+probe "$URL" resolve img-r rejected
+expect_stdout_is "rejected hit=0 verifications=1 digest= reason=no signature for img-r"
+check "stored as v1|rejected||reason" test "$(rget img-r)" = "v1|rejected||no signature for img-r"
+check "for the negative TTL (10 s)" test "$(redis-cli -p "$RPORT" TTL img-r)" = 10
+probe "$URL" resolve img-r allowed
+expect_stdout_is "rejected hit=1 verifications=0 digest= reason=no signature for img-r"
+probe "$URL" resolve img-e error
+expect_stdout_is "error hit=0 verifications=1 digest= reason=registry down for img-e"
+check "an ERROR verdict is not stored in Redis" test "$(redis-cli -p "$RPORT" EXISTS img-e)" = 0
+probe --ttl 0 "$URL" resolve img-z allowed
+check "ttl 0: not stored in Redis either" test "$(redis-cli -p "$RPORT" EXISTS img-z)" = 0
+probe --negative-ttl 0 "$URL" resolve img-n rejected
+check "negative ttl 0: not stored in Redis either" test "$(redis-cli -p "$RPORT" EXISTS img-n)" = 0
+# Values this client would not write are ignored: verified again, and replaced.
+n=0
+for bad in "v2|allowed|$DIGEST|" "v1|error||registry down" "v1|allowed|sha256:XYZ|" \
+    "v1|allowed|$DIGEST" "allowed" "v1|allowed||two"$'\n'"lines" "v1|allowed|sha256|"; do
+    n=$((n + 1))
+    redis-cli -p "$RPORT" SET "bad-$n" "$bad" >/dev/null
+    echo "resolve bad-$n rejected" >>cmds
+    echo "rejected hit=0 verifications=$n digest= reason=no signature for bad-$n" >>expected
+done
+echo stats >>cmds
+echo "hits=0 misses=$n redis_hits=0 redis_errors=$n coalesced=0 evictions=0 entries=$n" >>expected
+probe_script cmds "$URL"
+expect_stdout_equals_file expected
+expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an unusable value for 'bad-1' in redis"
+check "the unusable value was replaced" test "$(rget bad-1)" = "v1|rejected||no signature for bad-1"
+stop_redis "$RPID"
+
+new_test "Redis stopped mid-run: calls fail fast, the cache serves local entries, then recovers"
+start_redis "$TEST_DIR/redis" 0
+URL=redis://127.0.0.1:$RPORT
+# The backoff outlasts the commands below, so the outage is one failure and one log line.
+probe_start --backoff 2000 "$URL"
+ask_expect "resolve img allowed" "allowed hit=0 verifications=1 digest=$DIGEST reason="
+ask_expect "get img" "found v1|allowed|$DIGEST|"
+stop_redis "$RPID"
+ask_expect "get img" "error cannot connect to redis '127.0.0.1:$RPORT': Connection refused"
+expect_fast 100
+ask_expect "get img" "error redis unavailable (backing off after: cannot connect to redis '127.0.0.1:$RPORT': Connection refused)"
+expect_fast 20
+ask_expect "set img x 60" "error redis unavailable (backing off after: cannot connect to redis '127.0.0.1:$RPORT': Connection refused)"
+ask_expect "resolve img allowed" "allowed hit=1 verifications=1 digest=$DIGEST reason="
+ask_expect "resolve img2 rejected" "rejected hit=0 verifications=2 digest= reason=no signature for img2"
+expect_fast 20
+ask_expect stats "hits=1 misses=2 redis_hits=0 redis_errors=2 coalesced=0 evictions=0 entries=2"
+# Back on the same port: once the backoff is over, the client connects again.
+start_redis "$TEST_DIR/redis" "$RPORT"
+deadline=$((SECONDS + 10))
+ask "get img"
+while [ "$ANSWER" != missing ] && [ "$SECONDS" -lt "$deadline" ]; do
+    sleep 0.1
+    ask "get img"
+done
+expect_eq "$ANSWER" missing "Redis is used again after a restart (an empty one)"
+ask_expect "resolve img3 allowed" "allowed hit=0 verifications=3 digest=$DIGEST reason="
+check "and written to" test "$(redis-cli -p "$RPORT" GET img3)" = "v1|allowed|$DIGEST|"
+probe_stop
+check "the outage was logged once, with the first error" test "$(grep -c 'redis unavailable' "$TEST_DIR/probe.err")" = 1
+check "in these words" grep -qxF "signet-webhook: warning: redis unavailable, not tried again for 2000 ms: cannot connect to redis '127.0.0.1:$RPORT': Connection refused" "$TEST_DIR/probe.err"
+stop_redis "$RPID"
+
+finish
