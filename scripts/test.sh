@@ -11,9 +11,9 @@ jobs=$(nproc)
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
-echo "== test suite under the sanitizers (lint runs once, below)"
+echo "== test suite under the sanitizers (lint and the soak run once, below)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
-(cd build-asan && ctest --output-on-failure -j2 -LE lint)
+(cd build-asan && ctest --output-on-failure -j2 -LE 'lint|soak')
 
 echo "== normal build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_ENABLE_WERROR=ON >/dev/null

@@ -43,6 +43,7 @@ start_webhook() {
     _webhook_cert
     WH_CA=$TEST_TMP/whtls/ca.crt
     WH_LOG=$TEST_TMP/webhook.$RANDOM.log
+    : >"$WH_LOG"
     $_pdeathsig "$SIGNET_WEBHOOK" --config "$config" --listen 127.0.0.1:0 \
         --tls-cert "$TEST_TMP/whtls/server.crt" --tls-key "$TEST_TMP/whtls/server.key" \
         --watch-interval 200 "$@" 2>"$WH_LOG" &
