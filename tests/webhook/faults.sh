@@ -110,6 +110,25 @@ post /mutate "$R" --max-time 20
 expect_review denied "$R" --no-patch --message "image '$SLOWREG/test/app:v1'" "deadline exceeded"
 healthy
 
+new_test "concurrent reviews of one image share one verification"
+make_review "$R" Pod "$SLOWREG/test/app:shared"
+verifications=$(metric signet_webhook_verification_seconds_count)
+coalesced=$(metric 'signet_webhook_cache_hits_total{source="coalesced"}')
+pids=()
+for i in 1 2 3 4 5; do
+    curl -s --cacert "$WH_CA" -H 'Content-Type: application/json' --data-binary "@$R" \
+        -o "$TEST_TMP/concurrent.$i.json" --max-time 20 "$WH_URL/mutate" &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+for i in 1 2 3 4 5; do
+    check "review $i denied (deadline)" grep -q '"allowed":false' "$TEST_TMP/concurrent.$i.json"
+done
+check "one verification ran" \
+    [ "$(($(metric signet_webhook_verification_seconds_count) - verifications))" = 1 ]
+check "four reviews waited for it" \
+    [ "$(($(metric 'signet_webhook_cache_hits_total{source="coalesced"}') - coalesced))" = 4 ]
+
 new_test "the API server's ?timeout= shortens the deadline too"
 make_review "$R" Pod "$SLOWREG/test/app:v2"
 post "/mutate?timeout=2s" "$R" --max-time 20
