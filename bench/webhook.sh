@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # signet-webhook under load from wrk (bench/webhook.lua) over HTTPS on loopback, one run:
-#   1. cached: the same AdmissionReview (a Pod with a signed image) again and again; reviews/s,
+#   1. cached: the same AdmissionReview (a Pod with a signed image by tag) posted to /mutate
+#      (answered with the pin to its verified digest) again and again; reviews/s,
 #      p50/p99 latency;
 #   2. uncached: the same load with the cache disabled (ttlSeconds 0), so every review verifies
 #      the image against the local docker-registry (first-seen cost): reviews/s, p99;
@@ -85,7 +86,7 @@ start_webhook() {
         sleep 0.05
     done
     [ -n "${port:-}" ] || { echo "signet-webhook did not start: $(cat webhook.log)" >&2; exit 2; }
-    url=https://127.0.0.1:$port/validate?timeout=10s
+    url=https://127.0.0.1:$port/mutate?timeout=10s
 }
 
 # run_load NAME: wrk for $seconds; prints the figures as "NAME rps p50_us p99_us wrong".

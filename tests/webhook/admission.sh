@@ -220,6 +220,23 @@ make_review "$R" Pod "$REG/two/release-other:v1"
 post /mutate "$R"
 expect_review denied "$R" --message "trust root 'release' is required"
 
+new_test "a tag re-pointed to an unsigned image after it was admitted"
+push_image 14 team/moving:v1
+D_MOVING=$(image_digest team/moving:v1)
+sign_with release "$REG/team/moving@$D_MOVING"
+make_review "$R" Pod "$REG/team/moving:v1"
+post /mutate "$R"
+expect_review allowed "$R" --patch "/spec/containers/0/image=$REG/team/moving@$D_MOVING"
+push_image 15 team/moving:v1
+post /validate "$R"
+expect_review denied "$R" --message "image '$REG/team/moving:v1'" "no signatures found"
+post /mutate "$R"
+expect_review allowed "$R" --patch "/spec/containers/0/image=$REG/team/moving@$D_MOVING"
+push_image 16 gitops/app:v1
+make_review "$R" Pod "$REG/gitops/app:v1"
+post /mutate "$R"
+expect_review denied "$R" --message "image '$REG/gitops/app:v1'" "no signatures found"
+
 new_test "verdicts are cached: the registry stopped, a known image is still admitted"
 hits=$(metric 'signet_webhook_cache_hits_total{source="local"}')
 make_review "$R" Pod "$REG/team/signed:v1"

@@ -70,6 +70,49 @@ pinned(char *out, size_t size, const char *image, const char *digest)
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+/* The verdict of @p validator on @p image (whose normalised form is @p norm): cached, or from a
+ * verification. */
+static void
+image_verdict(wh_verdict *out, const wh_review_env *env, const wh_validator *validator,
+              const char *image, const char *norm, uint64_t deadline_ms)
+{
+    struct timespec deadline = {(time_t)(deadline_ms / 1000),
+                                (long)(deadline_ms % 1000) * 1000000L};
+    struct verify_arg arg = {env, validator, image, deadline_ms};
+    char key[WH_CACHE_KEY_MAX], hex[2 * sizeof(validator->digest) + 1];
+    int hit = 0;
+
+    /* Keyed by the validator's whole definition too: a verdict of one never serves another. */
+    for (size_t b = 0; b < sizeof(validator->digest); b++)
+        snprintf(hex + 2 * b, 3, "%02x", validator->digest[b]);
+    snprintf(key, sizeof(key), "%s%s|%s", env->cache_prefix, hex, norm);
+    wh_cache_resolve(env->cache, out, &hit, key, &deadline, verify_image, &arg);
+}
+
+/*
+ * For an image by tag whose answer will not pin it (/validate, or a rule with mutate: false):
+ * what runs is what the tag points to at pull time, so the verdict must be on the digest it
+ * points to now, not on a cached verdict for the tag. Fills @p pinned_image and @p norm with
+ * that digest's reference, or @p failure.
+ */
+static int
+resolve_unpinned(char *pinned_image, size_t size, char *norm, size_t norm_size, wh_verdict *failure,
+                 const wh_review_env *env, const char *image, uint64_t deadline_ms)
+{
+    char digest[sizeof(failure->digest)], err[WH_MESSAGE_MAX];
+
+    if (wh_resolve_tag(digest, sizeof(digest), failure, env->verifier, image, deadline_ms) != 0)
+        return -1;
+    if (pinned(pinned_image, size, image, digest) != 0 ||
+        wh_image_normalise(norm, norm_size, pinned_image, err, sizeof(err)) != 0) {
+        failure->kind = WH_VERDICT_REJECTED;
+        failure->digest[0] = '\0';
+        snprintf(failure->reason, sizeof(failure->reason), "image reference is too long");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 answer_allowed(wh_answer *out, const wh_review *review, wh_review_outcome outcome)
 {
@@ -92,8 +135,6 @@ wh_review_answer(wh_answer *out, const wh_review_env *env, const void *body, siz
     size_t warnings_count = 0, audited = 0, ops_count = 0;
     wh_patch_op *ops = NULL;
     char(*values)[WH_IMAGE_MAX] = NULL;
-    struct timespec deadline = {(time_t)(deadline_ms / 1000),
-                                (long)(deadline_ms % 1000) * 1000000L};
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
@@ -130,12 +171,11 @@ wh_review_answer(wh_answer *out, const wh_review_env *env, const void *body, siz
         goto out;
     for (size_t i = 0; i < review.images_count; i++) {
         const wh_image *img = &review.images[i];
-        char norm[WH_IMAGE_MAX], key[WH_CACHE_KEY_MAX], hex[65];
+        char norm[WH_IMAGE_MAX], resolved[WH_IMAGE_MAX];
         const wh_rule *rule;
         const wh_validator *validator;
         wh_verdict verdict;
-        struct verify_arg arg;
-        int hit = 0;
+        int by_tag = strchr(img->image, '@') == NULL, pins;
 
         if (wh_image_normalise(norm, sizeof(norm), img->image, err, sizeof(err)) != 0) {
             text_add(&denials, "image '%s' (%s): %s", img->image, img->path, err);
@@ -148,24 +188,28 @@ wh_review_answer(wh_answer *out, const wh_review_env *env, const void *body, siz
             continue;
         }
         validator = &config->validators[rule->validator];
-        for (size_t b = 0; b < sizeof(validator->digest); b++)
-            snprintf(hex + 2 * b, 3, "%02x", validator->digest[b]);
-        snprintf(key, sizeof(key), "%s%s|%s", env->cache_prefix, hex, norm);
-        arg.env = env;
-        arg.validator = validator;
-        arg.image = img->image;
-        arg.deadline_ms = deadline_ms;
-        wh_cache_resolve(env->cache, &verdict, &hit, key, &deadline, verify_image, &arg);
-        if (verdict.kind == WH_VERDICT_ALLOWED) {
-            if (mutate && rule->mutate && verdict.digest[0] != '\0' &&
-                strchr(img->image, '@') == NULL &&
-                pinned(values[ops_count], sizeof(values[0]), img->image, verdict.digest) == 0) {
+        pins = mutate && rule->mutate && by_tag;
+        if (by_tag && !pins && validator->type != WH_VALIDATOR_STATIC) {
+            if (resolve_unpinned(resolved, sizeof(resolved), norm, sizeof(norm), &verdict, env,
+                                 img->image, deadline_ms) == 0)
+                image_verdict(&verdict, env, validator, resolved, norm, deadline_ms);
+        } else {
+            image_verdict(&verdict, env, validator, img->image, norm, deadline_ms);
+        }
+        if (verdict.kind == WH_VERDICT_ALLOWED && pins && verdict.digest[0] != '\0') {
+            /* A verdict on the tag holds only for the digest it names: pin it, or deny. */
+            if (pinned(values[ops_count], sizeof(values[0]), img->image, verdict.digest) == 0) {
                 ops[ops_count].path = img->path;
                 ops[ops_count].value = values[ops_count];
                 ops_count++;
+            } else {
+                verdict.kind = WH_VERDICT_REJECTED;
+                snprintf(verdict.reason, sizeof(verdict.reason),
+                         "cannot pin it to %s: the reference would be too long", verdict.digest);
             }
-            continue;
         }
+        if (verdict.kind == WH_VERDICT_ALLOWED)
+            continue;
         switch (rule->mode) {
         case WH_MODE_ENFORCE:
             text_add(&denials, "image '%s' (rule '%s', validator '%s'): %s", img->image,

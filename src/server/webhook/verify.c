@@ -352,6 +352,35 @@ wh_verify_image(wh_verdict *out, wh_verifier *vf, const wh_validator *v, const c
 }
 
 int
+wh_resolve_tag(char *digest, size_t size, wh_verdict *failure, wh_verifier *vf, const char *image,
+               uint64_t deadline_ms)
+{
+    signet_ctx ctx = {SIGNET_OK, ""};
+    signet_registry *reg = NULL;
+    signet_reference ref, resolved;
+    int rc;
+
+    if ((rc = signet_reference_parse(&ref, &ctx, image)) != SIGNET_OK) {
+        verdict_set(failure, WH_VERDICT_REJECTED, NULL, "%s", rc_reason(&ctx, rc));
+        return -1;
+    }
+    if ((reg = registry_take(vf, &ctx)) == NULL) {
+        verdict_from_rc(failure, &ctx, signet_ctx_error_code(&ctx));
+        return -1;
+    }
+    signet_registry_set_deadline(reg, deadline_ms);
+    rc = signet_cosign_resolve(&resolved, &ctx, reg, &ref, NULL);
+    registry_give_back(vf, reg);
+    if (rc != SIGNET_OK) {
+        verdict_set(failure, rc == SIGNET_ENOTFOUND ? WH_VERDICT_REJECTED : WH_VERDICT_ERROR, NULL,
+                    "cannot resolve the tag: %s", rc_reason(&ctx, rc));
+        return -1;
+    }
+    snprintf(digest, size, "%s", resolved.digest);
+    return 0;
+}
+
+int
 wh_image_normalise(char *out, size_t size, const char *image, char *err, size_t err_size)
 {
     signet_ctx ctx = {SIGNET_OK, ""};

@@ -27,6 +27,14 @@ void wh_verify_image(wh_verdict *out, wh_verifier *verifier, const wh_validator 
                      const char *image, uint64_t deadline_ms);
 
 /*
+ * The manifest digest the tag of @p image points to now, into @p digest (SIGNET_DIGEST_MAX
+ * bytes), before @p deadline_ms. 0, or -1 with @p failure filled (ERROR when the registry could
+ * not answer, REJECTED when there is no such image).
+ */
+int wh_resolve_tag(char *digest, size_t size, wh_verdict *failure, wh_verifier *verifier,
+                   const char *image, uint64_t deadline_ms);
+
+/*
  * The form of @p image that rules match and caches key on: "host[:port]/path:tag" and/or
  * "@digest", Docker Hub as "docker.io". 0 on success; -1 (with the reason in @p err) when
  * @p image is not a valid reference.
