@@ -99,7 +99,10 @@ trust_root_yaml() {
     sed 's/^/      /' "$2"
 }
 
-# metric NAME{LABELS}: its value from /metrics (0 when absent).
+# metric NAME{LABELS}: its value from /metrics (0 when absent; the script dies when /metrics does
+# not answer, so that no check passes on a missing number).
 metric() {
-    curl -s --cacert "$WH_CA" "$WH_URL/metrics" | awk -v m="$1" '$1 == m { print $2; f=1 } END { if (!f) print 0 }'
+    local text
+    text=$(curl -sf --cacert "$WH_CA" "$WH_URL/metrics") || die "GET /metrics failed"
+    awk -v m="$1" '$1 == m { print $2; f=1 } END { if (!f) print 0 }' <<<"$text"
 }
