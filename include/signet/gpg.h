@@ -19,7 +19,9 @@ typedef struct signet_gpg signet_gpg;
 /**
  * A context over an ephemeral GnuPG home that holds only the keys imported into it (what
  * containers/image does for verification), or over @p gnupg_home (for signing with a secret
- * key there; NULL with @p ephemeral 0 means the user's default home).
+ * key there; NULL with @p ephemeral 0 means the user's default home). An ephemeral home
+ * consults no trust database (every key in it was imported as trusted; revocation and expiry
+ * still count) and starts no gpg-agent until secret keys are imported into it.
  *
  * @param[out] out release with signet_gpg_free() (which removes an ephemeral home).
  * @return SIGNET_OK, SIGNET_ECRYPTO (gpgme or gpg missing), SIGNET_EIO.
@@ -29,7 +31,8 @@ signet_gpg_new(signet_gpg **out, signet_ctx *ctx, int ephemeral, const char *gnu
 
 /**
  * Import a keyring (binary or ASCII-armoured). The primary-key fingerprints imported are
- * remembered as the accepted signers.
+ * remembered as the accepted signers. Secret keys in it make an ephemeral context start a
+ * gpg-agent (stopped by signet_gpg_free()).
  *
  * @return SIGNET_OK, SIGNET_EPARSE (no key in it), SIGNET_ECRYPTO.
  */

@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <gpgme.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,39 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "signet/file.h"
+
 extern char **environ;
 
 #define SIMPLESIGN_TYPE "atomic container signature"
 #define KEYS_MAX        256
 
+/*
+ * An ephemeral home holds only keys the caller trusts, so the trust database is not consulted
+ * (revocation and expiry are still reported), and no gpg-agent is started for it until secret
+ * keys are imported.
+ */
+#define EPHEMERAL_CONF         "trust-model always\n"
+#define EPHEMERAL_CONF_NOAGENT EPHEMERAL_CONF "no-autostart\n"
+
 struct signet_gpg {
     gpgme_ctx_t gpgme;
     char home[64]; /* the ephemeral home, "" when using a real one */
+    int agent;     /* an agent may run for the ephemeral home */
     char keys[KEYS_MAX][SIGNET_GPG_FINGERPRINT_MAX];
     size_t nkeys;
 };
+
+static pthread_once_t gpgme_once = PTHREAD_ONCE_INIT;
+
+/* Without gpgconf, gpgme finds gpg on PATH instead of running gpgconf twice, and does not
+ * probe gpgsm and gpgconf for their versions. */
+static void
+gpgme_setup(void)
+{
+    gpgme_set_global_flag("disable-gpgconf", "1");
+    gpgme_check_version(NULL);
+}
 
 static int
 gpgme_failed(signet_ctx *ctx, int code, gpgme_error_t err, const char *what)
@@ -48,15 +71,28 @@ take_data(signet_buf *out, gpgme_data_t *data)
     return rc;
 }
 
+/* Write the ephemeral home's gpg.conf; @p agent allows gpg to start a gpg-agent. */
+static int
+write_conf(signet_gpg *gpg, signet_ctx *ctx, int agent)
+{
+    char path[96];
+    const char *conf = agent ? EPHEMERAL_CONF : EPHEMERAL_CONF_NOAGENT;
+
+    snprintf(path, sizeof(path), "%s/gpg.conf", gpg->home);
+    gpg->agent |= agent;
+    return signet_file_write(ctx, path, conf, strlen(conf), 0600, SIGNET_FILE_WRITE_OVERWRITE);
+}
+
 int
 signet_gpg_new(signet_gpg **out, signet_ctx *ctx, int ephemeral, const char *gnupg_home)
 {
     signet_gpg *gpg;
     gpgme_error_t err;
+    int rc;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL);
     *out = NULL;
-    gpgme_check_version(NULL);
+    pthread_once(&gpgme_once, gpgme_setup);
     if ((err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP)) != 0)
         return gpgme_failed(ctx, SIGNET_ECRYPTO, err, "GnuPG is not usable");
     gpg = calloc(1, sizeof(*gpg));
@@ -70,16 +106,22 @@ signet_gpg_new(signet_gpg **out, signet_ctx *ctx, int ephemeral, const char *gnu
             return signet_error__set(ctx, SIGNET_EIO, "cannot create a GnuPG home: %s",
                                      strerror(errno));
         }
+        if ((rc = write_conf(gpg, ctx, 0)) != SIGNET_OK) {
+            signet_gpg_free(gpg);
+            return rc;
+        }
         gnupg_home = gpg->home;
     }
+    /* Setting a home makes gpgme run gpg --version again: only when there is one to set. */
     if ((err = gpgme_new(&gpg->gpgme)) != 0 ||
-        (err = gpgme_ctx_set_engine_info(gpg->gpgme, GPGME_PROTOCOL_OpenPGP, NULL, gnupg_home)) !=
-            0) {
+        (gnupg_home != NULL && (err = gpgme_ctx_set_engine_info(gpg->gpgme, GPGME_PROTOCOL_OpenPGP,
+                                                                NULL, gnupg_home)) != 0)) {
         signet_gpg_free(gpg);
         return gpgme_failed(ctx, SIGNET_ECRYPTO, err, "cannot start GnuPG");
     }
     gpgme_set_protocol(gpg->gpgme, GPGME_PROTOCOL_OpenPGP);
     gpgme_set_armor(gpg->gpgme, 0);
+    gpgme_set_offline(gpg->gpgme, 1); /* never ask a keyserver or dirmngr */
     *out = gpg;
     return SIGNET_OK;
 }
@@ -100,16 +142,30 @@ signet_gpg_free(signet_gpg *gpg)
         return;
     if (gpg->gpgme != NULL)
         gpgme_release(gpg->gpgme);
-    if (gpg->home[0] != '\0') {
-        /* Signing starts a gpg-agent for the home: stop it before removing the home. */
+    if (gpg->agent) {
+        /* Stop the agent that secret keys needed before removing its home. */
         char *argv[] = {"gpgconf", "--homedir", gpg->home, "--kill", "all", NULL};
         pid_t pid;
         int status;
         if (posix_spawnp(&pid, "gpgconf", NULL, NULL, argv, environ) == 0)
             waitpid(pid, &status, 0);
-        nftw(gpg->home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     }
+    if (gpg->home[0] != '\0')
+        nftw(gpg->home, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(gpg);
+}
+
+/* Remember @p fpr as an accepted signer (once). */
+static void
+accept_key(signet_gpg *gpg, const char *fpr)
+{
+    size_t i;
+
+    for (i = 0; i < gpg->nkeys; i++)
+        if (strcasecmp(gpg->keys[i], fpr) == 0)
+            return;
+    if (gpg->nkeys < KEYS_MAX)
+        snprintf(gpg->keys[gpg->nkeys++], SIGNET_GPG_FINGERPRINT_MAX, "%s", fpr);
 }
 
 int
@@ -127,29 +183,25 @@ signet_gpg_import(signet_gpg *gpg, signet_ctx *ctx, const void *keyring, size_t 
     before = gpg->nkeys;
     if ((err = gpgme_data_new_from_mem(&data, keyring, len, 0)) != 0)
         return gpgme_failed(ctx, SIGNET_ENOMEM, err, "reading a keyring");
-    if ((err = gpgme_op_import(gpg->gpgme, data)) != 0) {
+    err = gpgme_op_import(gpg->gpgme, data);
+    result = gpgme_op_import_result(gpg->gpgme);
+    if (gpg->home[0] != '\0' && !gpg->agent && result != NULL && result->secret_read > 0) {
+        /* Secret keys live in an agent: allow one for this home and import again. */
+        if ((rc = write_conf(gpg, ctx, 1)) != SIGNET_OK)
+            goto out;
+        err = gpgme_data_seek(data, 0, SEEK_SET) == 0 ? gpgme_op_import(gpg->gpgme, data)
+                                                      : gpgme_error_from_syserror();
+        result = gpgme_op_import_result(gpg->gpgme);
+    }
+    if (err != 0) {
         rc = gpgme_failed(ctx, SIGNET_EPARSE, err, "importing keys");
         goto out;
     }
-    result = gpgme_op_import_result(gpg->gpgme);
-    for (st = result ? result->imports : NULL; st != NULL; st = st->next) {
-        gpgme_key_t key = NULL;
-        size_t i;
-        /* Remember the primary key of what was imported (a status may name a subkey). */
-        if (st->result != 0 || st->fpr == NULL ||
-            gpgme_get_key(gpg->gpgme, st->fpr, &key, 0) != 0 || key == NULL ||
-            key->subkeys == NULL || key->subkeys->fpr == NULL) {
-            if (key != NULL)
-                gpgme_key_unref(key);
-            continue;
-        }
-        for (i = 0; i < gpg->nkeys; i++)
-            if (strcmp(gpg->keys[i], key->subkeys->fpr) == 0)
-                break;
-        if (i == gpg->nkeys && gpg->nkeys < KEYS_MAX)
-            snprintf(gpg->keys[gpg->nkeys++], SIGNET_GPG_FINGERPRINT_MAX, "%s", key->subkeys->fpr);
-        gpgme_key_unref(key);
-    }
+    /* GnuPG reports the primary key's fingerprint for each key imported (doc/DETAILS,
+     * IMPORT_OK). */
+    for (st = result ? result->imports : NULL; st != NULL; st = st->next)
+        if (st->result == 0 && st->fpr != NULL)
+            accept_key(gpg, st->fpr);
     if (gpg->nkeys == before && (result == NULL || result->considered == 0))
         rc = signet_error__set(ctx, SIGNET_EPARSE, "'%s' holds no OpenPGP public key", name);
 out:
@@ -169,21 +221,41 @@ signet_gpg_key_fingerprint(const signet_gpg *gpg, size_t i)
     return gpg == NULL || i >= gpg->nkeys ? NULL : gpg->keys[i];
 }
 
-/* The primary fingerprint of the key that owns @p fpr (itself a primary or a subkey). */
+/*
+ * Into @p primary, the primary fingerprint of the key that is or owns @p fpr (a subkey).
+ * Returns 0 when it is an accepted signer, 1 when it is not, -1 when no key has @p fpr.
+ */
 static int
-primary_of(char *primary, signet_gpg *gpg, const char *fpr)
+accepted_primary(char *primary, signet_gpg *gpg, const char *fpr)
 {
     gpgme_key_t key = NULL;
+    gpgme_subkey_t sub;
+    size_t i;
+    int found = 0;
 
-    if (gpgme_get_key(gpg->gpgme, fpr, &key, 0) != 0 || key == NULL || key->subkeys == NULL ||
-        key->subkeys->fpr == NULL) {
-        if (key != NULL)
-            gpgme_key_unref(key);
+    for (i = 0; i < gpg->nkeys; i++)
+        if (strcasecmp(gpg->keys[i], fpr) == 0) {
+            snprintf(primary, SIGNET_GPG_FINGERPRINT_MAX, "%s", gpg->keys[i]);
+            return 0;
+        }
+    /* Not an accepted primary: ask the keyring (one more gpg) for the key that owns it. */
+    if (gpgme_op_keylist_start(gpg->gpgme, fpr, 0) != 0)
         return -1;
+    while (!found && gpgme_op_keylist_next(gpg->gpgme, &key) == 0) {
+        for (sub = key->subkeys ? key->subkeys->next : NULL; sub != NULL; sub = sub->next)
+            if (sub->fpr != NULL && strcasecmp(sub->fpr, fpr) == 0)
+                break;
+        if (sub != NULL && key->subkeys->fpr != NULL) {
+            snprintf(primary, SIGNET_GPG_FINGERPRINT_MAX, "%s", key->subkeys->fpr);
+            found = 1;
+        }
+        gpgme_key_unref(key);
     }
-    snprintf(primary, SIGNET_GPG_FINGERPRINT_MAX, "%s", key->subkeys->fpr);
-    gpgme_key_unref(key);
-    return 0;
+    gpgme_op_keylist_end(gpg->gpgme);
+    for (i = 0; found && i < gpg->nkeys; i++)
+        if (strcasecmp(gpg->keys[i], primary) == 0)
+            return 0;
+    return found ? 1 : -1;
 }
 
 int
@@ -194,8 +266,8 @@ signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gp
     gpgme_verify_result_t result;
     gpgme_signature_t s;
     gpgme_error_t err;
-    size_t i;
-    int rc = SIGNET_OK;
+    char fpr[SIGNET_GPG_FINGERPRINT_MAX];
+    int known, rc = SIGNET_OK;
 
     SIGNET_ASSERT_ARG(ctx, payload != NULL && primary != NULL && gpg != NULL && signature != NULL);
     primary[0] = '\0';
@@ -227,17 +299,15 @@ signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gp
                                s->fpr ? s->fpr : "an unknown key", gpgme_strerror(s->status));
         goto out;
     }
-    if (s->fpr == NULL || primary_of(primary, gpg, s->fpr) != 0) {
-        rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by unknown key %s",
-                               s->fpr ? s->fpr : "?");
+    /* Copied: a key listing replaces the verification result. */
+    snprintf(fpr, sizeof(fpr), "%s", s->fpr ? s->fpr : "?");
+    if (s->fpr == NULL || strlen(s->fpr) >= sizeof(fpr) ||
+        (known = accepted_primary(primary, gpg, fpr)) < 0) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by unknown key %s", fpr);
         goto out;
     }
-    for (i = 0; i < gpg->nkeys; i++)
-        if (strcasecmp(gpg->keys[i], primary) == 0)
-            break;
-    if (i == gpg->nkeys) {
-        rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by key %s is not accepted", s->fpr);
-        primary[0] = '\0';
+    if (known != 0) {
+        rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by key %s is not accepted", fpr);
         goto out;
     }
     if (take_data(payload, &plain) != SIGNET_OK)

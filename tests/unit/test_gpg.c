@@ -114,6 +114,50 @@ test_gpg__subkey_signatures_map_to_their_primary(void)
     signet_gpg_free(gpg);
 }
 
+/* A keyring of four keys, imported twice: each primary key is accepted once, and signatures by
+ * a primary key and by a subkey both map to their primary. */
+static void
+test_gpg__keyrings_accept_each_primary_once(void)
+{
+    static const char *const primaries[] = {"F2B501009F78B0B340221A12A3CD242DA6028093", FPR_08CD,
+                                            FPR_B9F4, "6D88C5A1993648A17B2BB0DC6B8499AF63388D63"};
+    signet_gpg *gpg = with_keys(FIX("pubring.gpg"));
+    signet_buf text = SIGNET_BUF_INIT, payload = SIGNET_BUF_INIT;
+    char primary[SIGNET_GPG_FINGERPRINT_MAX];
+
+    harness_read(&text, harness_vector(FIX("pubring.gpg")));
+    CHECK_OK(signet_gpg_import(gpg, harness_ctx, text.ptr, text.size, "again"));
+    CHECK(signet_gpg_key_count(gpg) == 4);
+    for (size_t i = 0; i < 4; i++)
+        CHECK(strcmp(signet_gpg_key_fingerprint(gpg, i), primaries[i]) == 0);
+    CHECK(signet_gpg_key_fingerprint(gpg, 4) == NULL);
+    CHECK_OK(verify(gpg, FIX("image.signature"), &payload, primary));
+    CHECK(strcmp(primary, FPR_08CD) == 0);
+    signet_buf_dispose(&payload);
+    CHECK_OK(verify(gpg, FIX("subkey.signature"), &payload, primary));
+    CHECK(strcmp(primary, FPR_B9F4) == 0);
+    signet_buf_dispose(&payload);
+    CHECK_FAIL_WITH(SIGNET_EVERIFY,
+                    "invalid GPG signature by 4D33404E00B470050709F3233EF0F93A1F602997",
+                    verify(gpg, FIX("subkey-revoked.signature"), &payload, primary));
+    CHECK(primary[0] == '\0');
+    signet_buf_dispose(&payload);
+    signet_buf_dispose(&text);
+    signet_gpg_free(gpg);
+}
+
+static void
+test_gpg__keyrings_without_keys_are_refused(void)
+{
+    signet_gpg *gpg = NULL;
+
+    CHECK_OK(signet_gpg_new(&gpg, harness_ctx, 1, NULL));
+    CHECK_FAIL_WITH(SIGNET_EPARSE, "'junk' holds no OpenPGP public key",
+                    signet_gpg_import(gpg, harness_ctx, "not a key", 9, "junk"));
+    CHECK(signet_gpg_key_count(gpg) == 0);
+    signet_gpg_free(gpg);
+}
+
 static void
 test_gpg__skopeo_signature_verifies(void)
 {
@@ -222,6 +266,8 @@ main(void)
         TEST_CASE(test_gpg__bad_signatures_are_rejected),
         TEST_CASE(test_gpg__only_imported_keys_are_accepted),
         TEST_CASE(test_gpg__subkey_signatures_map_to_their_primary),
+        TEST_CASE(test_gpg__keyrings_accept_each_primary_once),
+        TEST_CASE(test_gpg__keyrings_without_keys_are_refused),
         TEST_CASE(test_gpg__skopeo_signature_verifies),
         TEST_CASE(test_gpg__sign_then_verify),
         TEST_CASE(test_gpg__payloads_are_parsed_strictly),
