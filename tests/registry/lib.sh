@@ -9,6 +9,7 @@
 #   image_digest REF               the digest of $REG/REF, from skopeo inspect --raw + sha256sum
 #   get_manifest / get_blob / put_blob / put_manifest / http_status   raw HTTP with curl
 #   sg VERB ARGS...                signet VERB with the flags this registry needs
+#   use_test_signer                a GNUPGHOME with the simple-signing test key (sets SS, FPR)
 #   json_get / cosign_payload      read JSON, write cosign's payload (independently of signet)
 # and the shared checks of tests/lib/checks.sh: new_test, run, check, expect_*, finish, die.
 # Every run's output is collected in $ALL_OUTPUT, to look for leaked secrets.
@@ -190,6 +191,20 @@ start_registry() {
         echo "# port $port was taken meanwhile, trying another"
     done
     die "no free port for docker-registry after 10 tries"
+}
+
+# --- GnuPG ----------------------------------------------------------------------------------
+
+# A private GNUPGHOME holding the simple-signing vectors' test signer (secret key), whose agent is
+# stopped on exit. Sets SS (the vectors' directory) and FPR (the signer's fingerprint).
+SS=${VECTORS:-}/containers-image/interop/simple-signing
+FPR=3F01D7D3121CACD90125E338602FF35B08633FE2
+stop_gpg_agent() { gpgconf --kill all 2>/dev/null; }
+use_test_signer() {
+    export GNUPGHOME=$TEST_TMP/gnupg
+    mkdir -m 700 "$GNUPGHOME" || die "cannot create $GNUPGHOME"
+    gpg --batch --quiet --import "$SS/signer-sec-TEST-ONLY.asc" 2>/dev/null || die "gpg import failed"
+    at_exit stop_gpg_agent
 }
 
 # --- images ---------------------------------------------------------------------------------

@@ -8,12 +8,7 @@
 require_env
 start_registry
 
-SS=$VECTORS/containers-image/interop/simple-signing
-FPR=3F01D7D3121CACD90125E338602FF35B08633FE2
-export GNUPGHOME=$TEST_TMP/gnupg
-mkdir -m 700 "$GNUPGHOME" || die "cannot create $GNUPGHOME"
-gpg --batch --quiet --import "$SS/signer-sec-TEST-ONLY.asc" 2>/dev/null || die "gpg import failed"
-at_exit "gpgconf --kill all 2>/dev/null"
+use_test_signer
 
 LA=$TEST_TMP/lookaside
 mkdir -p "$LA" "$TEST_TMP/tls"

@@ -7,13 +7,7 @@
 require_webhook_env
 start_registry
 
-SS=$VECTORS/containers-image/interop/simple-signing
-FPR=3F01D7D3121CACD90125E338602FF35B08633FE2
-export GNUPGHOME=$TEST_TMP/gnupg
-mkdir -m 700 "$GNUPGHOME" || die "cannot create $GNUPGHOME"
-gpg --batch --quiet --import "$SS/signer-sec-TEST-ONLY.asc" 2>/dev/null || die "gpg import failed"
-stop_gpg_agent() { gpgconf --kill all 2>/dev/null; }
-at_exit stop_gpg_agent
+use_test_signer
 
 KEYS=$TEST_TMP/keys
 mkdir "$KEYS" && cd "$KEYS" || die "cannot create $KEYS"
