@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# signet-webhook under load from wrk (bench/webhook.lua) over HTTPS on loopback, one run:
+# signet-webhook under load from wrk (tests/webhook/reviews.lua) over HTTPS on loopback, one run:
 #   1. cached: the same AdmissionReview (a Pod with a signed image by tag) posted to /mutate
 #      (answered with the pin to its verified digest) again and again; reviews/s,
 #      p50/p99 latency;
@@ -53,20 +53,7 @@ YAML
     } >webhook.yaml
 }
 
-python3 - "$REGISTRY/team/app:v1" >review.json <<'EOF_PY'
-import json, sys
-img = sys.argv[1]
-pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bench", "namespace": "default"},
-       "spec": {"containers": [{"name": "app", "image": img}]}}
-kind = {"group": "", "version": "v1", "kind": "Pod"}
-res = {"group": "", "version": "v1", "resource": "pods"}
-print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                  "request": {"uid": "bench-0001", "kind": kind, "resource": res,
-                              "requestKind": kind, "requestResource": res, "name": "bench",
-                              "namespace": "default", "operation": "CREATE",
-                              "userInfo": {"username": "bench"}, "object": pod,
-                              "oldObject": None, "dryRun": False}}))
-EOF_PY
+python3 "$root/tests/webhook/mkreview.py" Pod "$REGISTRY/team/app:v1" >review.json # for the warm-up
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$wh_pid/status"; }
 # The mean time of the verifications that ran, from the webhook's own histogram, in ms.
@@ -91,8 +78,8 @@ start_webhook() {
 
 # run_load NAME: wrk for $seconds; prints the figures as "NAME rps p50_us p99_us wrong".
 run_load() {
-    REVIEW_FILE=$work/review.json wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency \
-        -s "$root/bench/webhook.lua" "$url" >"$1.wrk"
+    REVIEW_SIGNED=$REGISTRY/team/app:v1 wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency \
+        -s "$root/tests/webhook/reviews.lua" "$url" >"$1.wrk"
     awk -v n="$1" '/^Requests\/sec/ {rps=$2} /^wrong answers/ {w=$3}
         /^p50_us/ {p50=$2; p99=$4} END {printf "%s %s %s %s %s\n", n, rps, p50, p99, w}' "$1.wrk"
 }

@@ -45,8 +45,8 @@ start_webhook "$CONFIG"
 
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$WH_PID/status"; }
 load() { # SECONDS OUT
-    SOAK_SIGNED=$REG/team/signed:v1 SOAK_PUBLIC=$REG/public \
-        wrk -t1 -c16 -d"$1s" -s "$WH_LIB_DIR/soak.lua" "$WH_URL/mutate?timeout=10s" >"$2" 2>&1
+    REVIEW_SIGNED=$REG/team/signed:v1 REVIEW_PUBLIC=$REG/public \
+        wrk -t1 -c16 -d"$1s" -s "$WH_LIB_DIR/reviews.lua" "$WH_URL/mutate?timeout=10s" >"$2" 2>&1
 }
 
 new_test "warm-up: the cache fills past maxEntries (5000)"

@@ -1,11 +1,13 @@
--- wrk script for soak.sh: every request a new AdmissionReview (its own uid); even requests
--- admit the signed image in $SOAK_SIGNED (a cache hit after the first), odd ones an image never
--- seen before under $SOAK_PUBLIC (a static validator: a cache miss, a new entry, evictions
--- past maxEntries). Every answer must be 200 with "allowed":true; the wrong ones are counted.
+-- wrk script posting AdmissionReviews (tests/webhook/soak.sh, bench/webhook.sh). Every request
+-- is a new review (its own uid) of a Pod running $REVIEW_SIGNED (a signed image by tag: after
+-- the first, a cache hit); with $REVIEW_PUBLIC set, every other one runs an image never seen
+-- before under it instead (a static validator: a cache miss, a new entry, evictions past
+-- maxEntries). Every answer must be 200 with "allowed":true; the wrong ones are counted and
+-- printed at the end with the latency percentiles.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local signed = os.getenv("SOAK_SIGNED")
-local public = os.getenv("SOAK_PUBLIC")
+local signed = assert(os.getenv("REVIEW_SIGNED"), "REVIEW_SIGNED is not set")
+local public = os.getenv("REVIEW_PUBLIC")
 local template = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":' ..
     '{"uid":"%s","kind":{"group":"","version":"v1","kind":"Pod"},' ..
     '"resource":{"group":"","version":"v1","resource":"pods"},"name":"soak","namespace":"default",' ..
@@ -26,9 +28,9 @@ end
 
 function request()
     counter = counter + 1
-    local uid = string.format("soak-%d-%d", id, counter)
+    local uid = string.format("review-%d-%d", id, counter)
     local image = signed
-    if counter % 2 == 1 then
+    if public and counter % 2 == 1 then
         image = string.format("%s/app-%d-%d:v1", public, id, counter)
     end
     return wrk.format(nil, nil, nil, string.format(template, uid, image))
@@ -46,4 +48,6 @@ function done(summary, latency, requests)
         total = total + t:get("wrong")
     end
     io.write(string.format("wrong answers: %d\n", total))
+    io.write(string.format("p50_us %d p99_us %d max_us %d\n", latency:percentile(50),
+        latency:percentile(99), latency.max))
 end
