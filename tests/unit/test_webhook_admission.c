@@ -468,10 +468,13 @@ test_webhook_admission__bad_envelope(void)
 static void
 test_webhook_admission__bad_objects(void)
 {
-    CHECK_BAD(create_with("", "Pod", "{\"metadata\":[]}"),
-              "request.object.metadata is not an object");
-    CHECK_BAD(create_with("", "Pod", "{\"metadata\":{\"deletionTimestamp\":1}}"),
-              "request.object.metadata.deletionTimestamp is not a string");
+    CHECK_BAD(
+        review_with("\"uid\":\"u\"," KIND_POD
+                    ",\"operation\":\"UPDATE\",\"object\":{},\"oldObject\":{\"metadata\":[]}"),
+        "request.oldObject.metadata is not an object");
+    CHECK_BAD(review_with("\"uid\":\"u\"," KIND_POD ",\"operation\":\"UPDATE\",\"object\":{},"
+                          "\"oldObject\":{\"metadata\":{\"deletionTimestamp\":1}}"),
+              "request.oldObject.metadata.deletionTimestamp is not a string");
     CHECK_BAD(create_with("", "Pod", "{\"spec\":[]}"), "request.object.spec is not an object");
     CHECK_BAD(create_with("apps", "Deployment", "{\"spec\":{\"template\":\"x\"}}"),
               "request.object.spec.template is not an object");
@@ -629,13 +632,23 @@ test_webhook_admission__skip(void)
                                "null,\"oldObject\":{}")) == WH_REVIEW_OK)
         CHECK(r.skip && !r.unsupported_kind);
     wh_review_free(&r);
-    /* CREATE of an object already marked for deletion, and an UPDATE whose old object is. */
+    /* A CREATE whose object claims a deletionTimestamp is checked: the client wrote it, and the
+     * API server clears it only after the mutating webhooks ran. */
     if (parse_text(&r, err,
                    create_with("", "Pod",
                                "{\"metadata\":{\"deletionTimestamp\":\"2024-06-20T10:02:41Z\"},"
                                "\"spec\":{\"containers\":[{\"image\":\"a\"}]}}")) == WH_REVIEW_OK)
-        CHECK(r.skip && r.images_count == 0);
+        CHECK(!r.skip && r.images_count == 1);
     wh_review_free(&r);
+    /* So is an UPDATE that sets one when the stored object has none. */
+    if (parse_text(&r, err,
+                   review_with("\"uid\":\"u\"," KIND_POD ",\"operation\":\"UPDATE\",\"object\":"
+                               "{\"metadata\":{\"deletionTimestamp\":\"t\"},\"spec\":{"
+                               "\"containers\":[{\"image\":\"b\"}]}},\"oldObject\":{}")) ==
+        WH_REVIEW_OK)
+        CHECK(!r.skip && r.images_count == 1);
+    wh_review_free(&r);
+    /* An UPDATE whose stored object is being deleted is not. */
     if (parse_text(&r, err,
                    review_with("\"uid\":\"u\"," KIND_POD ",\"operation\":\"UPDATE\",\"object\":{},"
                                "\"oldObject\":{\"metadata\":{\"deletionTimestamp\":\"t\"}}")) ==
@@ -644,13 +657,14 @@ test_webhook_admission__skip(void)
     wh_review_free(&r);
     /* A null or empty deletionTimestamp is not set. */
     if (parse_text(&r, err,
-                   create_with("", "Pod",
-                               "{\"metadata\":{\"deletionTimestamp\":null},\"spec\":{\"containers"
-                               "\":[{\"image\":\"a\"}]}}")) == WH_REVIEW_OK)
+                   review_with("\"uid\":\"u\"," KIND_POD ",\"operation\":\"UPDATE\",\"object\":"
+                               "{\"spec\":{\"containers\":[{\"image\":\"a\"}]}},\"oldObject\":"
+                               "{\"metadata\":{\"deletionTimestamp\":null}}")) == WH_REVIEW_OK)
         CHECK(!r.skip && r.images_count == 1 && r.skip_reason == NULL);
     wh_review_free(&r);
     if (parse_text(&r, err,
-                   create_with("", "Pod", "{\"metadata\":{\"deletionTimestamp\":\"\"}}")) ==
+                   review_with("\"uid\":\"u\"," KIND_POD ",\"operation\":\"UPDATE\",\"object\":{},"
+                               "\"oldObject\":{\"metadata\":{\"deletionTimestamp\":\"\"}}")) ==
         WH_REVIEW_OK)
         CHECK(!r.skip);
     wh_review_free(&r);

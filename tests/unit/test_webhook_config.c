@@ -1,6 +1,7 @@
 #include "config.h"
 #include "harness.h"
 #include "internal.h"
+#include "verify.h"
 
 #include <ftw.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #define GPG_PUB    "containers-image/interop/simple-signing/signer-pub.gpg"
 #define GPG_SECRET "containers-image/interop/simple-signing/signer-sec-TEST-ONLY.asc"
 #define POLICY     "{\"default\":[{\"type\":\"reject\"}]}"
+#define DIGEST     "sha256:fd4b31efa44649c942180b6e5bcba0aa22cb8302f379e79c4e75dabfd6adaea3"
 
 /* A directory for the files configurations name, made once and removed at the end. */
 static char dir[64];
@@ -668,6 +670,71 @@ test_webhook_config__match(void)
     wh_config_free(cfg);
 }
 
+/* The rule for @p image as a review picks it: normalised first. */
+static const wh_rule *
+rule_for(const wh_config *cfg, const char *image)
+{
+    char norm[1024], err[256];
+
+    if (wh_image_normalise(norm, sizeof(norm), image, err, sizeof(err)) != 0) {
+        harness_fail(__FILE__, __LINE__, "%s: %s", image, err);
+        return NULL;
+    }
+    return wh_config_match(cfg, norm);
+}
+
+/* A spelling of an image must not reach a more permissive rule than the image itself. */
+static void
+test_webhook_config__normalise_match(void)
+{
+    wh_config *cfg = parse_ok("validators:\n"
+                              "  - {name: strict, type: static, approve: false}\n"
+                              "  - {name: lax, type: static, approve: true}\n"
+                              "rules:\n"
+                              "  - {pattern: \"registry.corp/prod/*\", validator: strict}\n"
+                              "  - {pattern: \"registry.corp/app\", validator: strict}\n"
+                              "  - {pattern: \"registry.corp/app:dev-*\", validator: lax}\n"
+                              "  - {pattern: \"*\", validator: lax, mode: warn}\n",
+                              "webhook.yaml");
+
+    if (cfg == NULL)
+        return;
+    /* Host names are case-insensitive: the same registry, the same rule. */
+    CHECK(rule_for(cfg, "REGISTRY.CORP/prod/app:v1") == &cfg->rules[0]);
+    CHECK(rule_for(cfg, "Registry.Corp/prod/app@" DIGEST) == &cfg->rules[0]);
+    /* The tag is decoration when a digest is given: the dev-* rule is for tags only. */
+    CHECK(rule_for(cfg, "registry.corp/app:dev-1") == &cfg->rules[2]);
+    CHECK(rule_for(cfg, "registry.corp/app:dev-1@" DIGEST) == &cfg->rules[1]);
+    CHECK(rule_for(cfg, "registry.corp/app@" DIGEST) == &cfg->rules[1]);
+    wh_config_free(cfg);
+}
+
+/* Signers are bits of a uint64_t: a validator with more roots would alias them. */
+static void
+test_webhook_config__too_many_roots(void)
+{
+    signet_buf yaml = SIGNET_BUF_INIT;
+    char err[WH_CONFIG_ERROR_MAX];
+    wh_config *cfg = NULL;
+    int rc;
+
+    signet_buf_init(&yaml, 64 * 1024, 0);
+    CHECK_OK(signet_buf_puts(&yaml, "validators:\n  - name: v\n    type: cosign\n"
+                                    "    trustRoots: [r0"));
+    for (int i = 1; i < 65; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), ", r%d", i);
+        CHECK_OK(signet_buf_puts(&yaml, name));
+    }
+    CHECK_OK(signet_buf_puts(&yaml, "]\n"));
+    rc = wh_config_parse(&cfg, err, yaml.ptr, yaml.size, "webhook.yaml");
+    CHECK(rc == SIGNET_EPARSE && cfg == NULL);
+    if (strcmp(err, "webhook.yaml:4:17: \"trustRoots\" has more than 64 entries") != 0)
+        harness_fail(__FILE__, __LINE__, "message '%s'", err);
+    wh_config_free(cfg);
+    signet_buf_dispose(&yaml);
+}
+
 static void
 test_webhook_config__namespaces(void)
 {
@@ -819,11 +886,18 @@ int
 main(void)
 {
     static const struct test_case cases[] = {
-        TEST_CASE(test_webhook_config__issue_example), TEST_CASE(test_webhook_config__every_key),
-        TEST_CASE(test_webhook_config__errors),        TEST_CASE(test_webhook_config__bad_keys),
-        TEST_CASE(test_webhook_config__key_ref),       TEST_CASE(test_webhook_config__gpg_roots),
-        TEST_CASE(test_webhook_config__match),         TEST_CASE(test_webhook_config__namespaces),
-        TEST_CASE(test_webhook_config__digest),        TEST_CASE(test_webhook_config__load_errors),
+        TEST_CASE(test_webhook_config__issue_example),
+        TEST_CASE(test_webhook_config__every_key),
+        TEST_CASE(test_webhook_config__errors),
+        TEST_CASE(test_webhook_config__bad_keys),
+        TEST_CASE(test_webhook_config__key_ref),
+        TEST_CASE(test_webhook_config__gpg_roots),
+        TEST_CASE(test_webhook_config__match),
+        TEST_CASE(test_webhook_config__namespaces),
+        TEST_CASE(test_webhook_config__digest),
+        TEST_CASE(test_webhook_config__load_errors),
+        TEST_CASE(test_webhook_config__normalise_match),
+        TEST_CASE(test_webhook_config__too_many_roots),
     };
     int status;
 

@@ -180,6 +180,14 @@ make_review "$R" Deployment "$REG/team/unsigned:v1" --op UPDATE --old "$REG/team
 post /mutate "$R"
 expect_review allowed "$R" --no-patch
 
+new_test "a CREATE claiming a deletionTimestamp is checked (the client wrote it)"
+make_review "$R" Pod "$REG/team/unsigned:v1" --deleting
+post /mutate "$R"
+expect_review denied "$R" --message "$REG/team/unsigned:v1"
+make_review "$R" Pod "$REG/team/signed:v1" --deleting
+post /mutate "$R"
+expect_review allowed "$R" --patch "/spec/containers/0/image=$REG/team/signed@$D_SIGNED"
+
 new_test "no rule matches: the default (deny) applies, with the reason"
 push_image 11 elsewhere/app:v1
 make_review "$R" Pod "$REG/elsewhere/app:v1"

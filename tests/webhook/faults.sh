@@ -129,10 +129,24 @@ check "one verification ran" \
 check "four reviews waited for it" \
     [ "$(($(metric 'signet_webhook_cache_hits_total{source="coalesced"}') - coalesced))" = 4 ]
 
+# elapsed_ms COMMAND...: runs it; ELAPSED_MS is how long it took.
+elapsed_ms() {
+    local start
+    start=$(date +%s%N)
+    "$@"
+    ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
+}
+
 new_test "the API server's ?timeout= shortens the deadline too"
 make_review "$R" Pod "$SLOWREG/test/app:v2"
-post "/mutate?timeout=2s" "$R" --max-time 20
+elapsed_ms post "/mutate?timeout=2s" "$R" --max-time 20
 expect_review denied "$R" --message "deadline exceeded"
+check "answered 1 s before the API server's 2 s, not at the config's 2 s (${ELAPSED_MS} ms)" \
+    [ "$ELAPSED_MS" -lt 1800 ]
+make_review "$R" Pod "$SLOWREG/test/app:v3"
+elapsed_ms post "/mutate?timeout=1s" "$R" --max-time 20
+expect_review denied "$R" --message "deadline exceeded"
+check "a 1 s timeout (not above the margin) is still kept (${ELAPSED_MS} ms)" [ "$ELAPSED_MS" -lt 1000 ]
 
 new_test "a second replica gets the verdict from Redis, without asking the registry"
 pid1=$WH_PID url1=$WH_URL log1=$WH_LOG

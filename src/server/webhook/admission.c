@@ -321,7 +321,7 @@ wh_review_parse(wh_review *out, char err[WH_MESSAGE_MAX], const void *body, size
     const json_t *request, *object, *old = NULL;
     const struct kind_spec *ks;
     struct images found = {NULL, 0, 0}, old_found = {NULL, 0, 0};
-    int update, deleted = 0, old_deleted = 0;
+    int update, deleted = 0;
     wh_review_status status = WH_REVIEW_BAD;
 
     memset(out, 0, sizeof(*out));
@@ -350,10 +350,11 @@ wh_review_parse(wh_review *out, char err[WH_MESSAGE_MAX], const void *body, size
     if ((object = get_object(request, "object", out->operation, err)) == NULL ||
         (update && (old = get_object(request, "oldObject", out->operation, err)) == NULL))
         goto out;
-    if (being_deleted(&deleted, object, "object", err) != 0 ||
-        (old != NULL && being_deleted(&old_deleted, old, "oldObject", err) != 0))
+    /* Only oldObject's deletionTimestamp counts: the API server set it. object's is the
+     * client's own, which on CREATE the server clears only after the mutating webhooks ran. */
+    if (old != NULL && being_deleted(&deleted, old, "oldObject", err) != 0)
         goto out;
-    if (deleted || old_deleted) {
+    if (deleted) {
         out->skip = 1;
         out->skip_reason = "the object is being deleted (metadata.deletionTimestamp is set)";
         status = WH_REVIEW_OK;

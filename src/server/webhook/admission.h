@@ -33,8 +33,8 @@ typedef struct wh_review {
     char name[256];
     char sub_resource[64]; /* "" or "ephemeralcontainers" ... */
     int dry_run;
-    int skip;                /* nothing to check: DELETE, CONNECT, or an object being deleted
-                                (metadata.deletionTimestamp set in object or oldObject) */
+    int skip;                /* nothing to check: DELETE, CONNECT, or an UPDATE of an object
+                                being deleted (oldObject.metadata.deletionTimestamp set) */
     const char *skip_reason; /* static text for the log when skip is set */
     int unsupported_kind;    /* kind not one we know: the caller denies naming it (never set
                                 together with skip: skip wins) */

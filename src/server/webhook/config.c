@@ -29,6 +29,7 @@
 #define VALIDATORS_MAX  256          /* validators */
 #define RULES_MAX       4096         /* rules */
 #define LIST_MAX        256          /* entries of any other list or mapping */
+#define SIGNERS_MAX     64           /* trust roots of one validator: a bit each in a uint64_t */
 #define PATH_LEN_MAX    4096         /* a path or URL, NUL included */
 #define KEY_BYTES_MAX   (256 * 1024) /* a trust root's key or OpenPGP keyring */
 #define CA_FILE_MAX     (4 * 1024 * 1024)
@@ -759,7 +760,7 @@ parse_roots(struct parse *p, wh_validator *v, const struct field *f)
     size_t count, index;
     int rc;
 
-    if ((rc = get_list(p, list, Q("trustRoots"), LIST_MAX, &count)) != SIGNET_OK)
+    if ((rc = get_list(p, list, Q("trustRoots"), SIGNERS_MAX, &count)) != SIGNET_OK)
         return rc;
     if (count == 0)
         return fail(p, list, Q("trustRoots") " must not be empty");

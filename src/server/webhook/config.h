@@ -126,11 +126,11 @@ int wh_config_parse(wh_config **out, char err[WH_CONFIG_ERROR_MAX], const void *
 void wh_config_free(wh_config *config);
 
 /*
- * The rule for @p image (a normalised reference "host[:port]/path:tag" or "host[:port]/path@digest"
- * or both, Docker Hub as "docker.io", official images under "library/"). A pattern is a glob over
- * the whole string where `*` also crosses `/`; a pattern whose last component has no ':' or '@'
- * also matches any tag or digest of that name. Unlike Connaisseur, patterns are NOT implicitly
- * prefixed with a star: a rule for docker.io/library must not match
+ * The rule for @p image (a normalised reference, wh_image_normalise(): "host[:port]/path:tag" or
+ * "host[:port]/path@digest", Docker Hub as "docker.io", official images under "library/"). A
+ * pattern is a glob over the whole string where `*` also crosses `/`; a pattern whose last
+ * component has no ':' or '@' also matches any tag or digest of that name. Unlike Connaisseur,
+ * patterns are NOT implicitly prefixed with a star: a rule for docker.io/library must not match
  * "evil.example/docker.io/library/x".
  * Among matching rules the most specific wins, as in Connaisseur: more `/`-separated components;
  * then, component by component left to right, the longer common prefix with the image; then the

@@ -259,7 +259,8 @@ reload(int forced)
 
     if (forced || file_id_changed(&server.config_id, o->config_path)) {
         struct runtime *rt, *old;
-        file_id_get(&id, o->config_path);
+        if (file_id_get(&id, o->config_path) != 0)
+            memset(&id, 0, sizeof(id)); /* gone: whatever appears there next is a change */
         if ((rt = runtime_load(o->config_path)) == NULL) {
             wh_metrics_config_reload(0);
             wh_log(WH_LOG_ERROR, "config %s not reloaded; still serving the previous one",
@@ -335,7 +336,8 @@ respond_text(struct MHD_Connection *c, unsigned int status, const char *text)
 
 /*
  * The review's deadline: the config's, but never later than the API server's own timeout
- * (?timeout=10s on the request) less a margin to send the answer.
+ * (?timeout=10s on the request) less a margin to send the answer; half of a timeout that is
+ * not longer than the margin.
  */
 static uint64_t
 review_deadline(struct MHD_Connection *c, const wh_config *config)
@@ -347,8 +349,9 @@ review_deadline(struct MHD_Connection *c, const wh_config *config)
     if (t != NULL) {
         unsigned long n = strtoul(t, &end, 10);
         uint64_t ms = strcmp(end, "s") == 0 ? (uint64_t)n * 1000 : strcmp(end, "ms") == 0 ? n : 0;
-        if (ms > DEADLINE_MARGIN_MS && ms - DEADLINE_MARGIN_MS < budget)
-            budget = ms - DEADLINE_MARGIN_MS;
+        uint64_t limit = ms > DEADLINE_MARGIN_MS ? ms - DEADLINE_MARGIN_MS : ms / 2;
+        if (ms > 0 && limit < budget)
+            budget = limit;
     }
     return signet_monotonic_ms() + budget;
 }

@@ -2,6 +2,7 @@
 
 #include "cosign_internal.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -391,6 +392,13 @@ wh_image_normalise(char *out, size_t size, const char *image, char *err, size_t 
         snprintf(err, err_size, "%s", rc_reason(&ctx, rc));
         return -1;
     }
+    /* Host names are case-insensitive: "REGISTRY.CORP/x" is pulled from registry.corp, and must
+     * meet registry.corp's rules, not a catch-all's. */
+    for (char *c = ref.registry; *c != '\0'; c++)
+        *c = (char)tolower((unsigned char)*c);
+    /* With a digest the tag is not what is pulled: a rule for some tags must not match it. */
+    if (ref.digest[0] != '\0')
+        ref.tag[0] = '\0';
     n = snprintf(out, size, "%s/%s%s%s%s%s",
                  strcmp(ref.registry, "index.docker.io") == 0 ? "docker.io" : ref.registry,
                  ref.repository, ref.tag[0] ? ":" : "", ref.tag, ref.digest[0] ? "@" : "",

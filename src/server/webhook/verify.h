@@ -35,9 +35,10 @@ int wh_resolve_tag(char *digest, size_t size, wh_verdict *failure, wh_verifier *
                    const char *image, uint64_t deadline_ms);
 
 /*
- * The form of @p image that rules match and caches key on: "host[:port]/path:tag" and/or
- * "@digest", Docker Hub as "docker.io". 0 on success; -1 (with the reason in @p err) when
- * @p image is not a valid reference.
+ * The form of @p image that rules match and caches key on: "host[:port]/path:tag", or
+ * "host[:port]/path@digest" when it has a digest (its tag, if any, dropped: the digest is what
+ * is pulled); the host in lowercase, Docker Hub as "docker.io". 0 on success; -1 (with the
+ * reason in @p err) when @p image is not a valid reference.
  */
 int wh_image_normalise(char *out, size_t size, const char *image, char *err, size_t err_size);
 
