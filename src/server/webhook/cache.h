@@ -25,6 +25,8 @@ typedef struct wh_verdict {
     wh_verdict_kind kind;
     char digest[80];                  /* "sha256:<hex>" of what was verified; "" if none */
     char reason[WH_VERDICT_TEXT_MAX]; /* why, when not allowed */
+    int no_store; /* set by the verify function: this verdict says nothing about the image (the
+                     review's own deadline ran out): give it to the waiters, keep it nowhere */
 } wh_verdict;
 
 typedef struct wh_cache wh_cache;
