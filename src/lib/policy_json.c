@@ -5,6 +5,7 @@
  * policy is read here, into a small tree in the policy's arena.
  */
 #include "policy_internal.h"
+#include "util_str.h"
 
 #include <float.h>
 #include <stdio.h>
@@ -336,18 +337,6 @@ skip_space(struct reader *r)
         r->pos++;
 }
 
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static size_t
 utf8_encode(char *out, unsigned int r)
 {
@@ -377,8 +366,10 @@ utf8_encode(char *out, unsigned int r)
 static unsigned int
 u4(const unsigned char *s)
 {
-    return (unsigned int)(hex_value(s[0]) << 12 | hex_value(s[1]) << 8 | hex_value(s[2]) << 4 |
-                          hex_value(s[3]));
+    return (unsigned int)(util_hex_value((unsigned char)s[0]) << 12 |
+                          util_hex_value((unsigned char)s[1]) << 8 |
+                          util_hex_value((unsigned char)s[2]) << 4 |
+                          util_hex_value((unsigned char)s[3]));
 }
 
 /* A string at r->pos (the opening quote): checked as Go's scanner does, then decoded as Go's
@@ -408,7 +399,7 @@ read_string(struct reader *r, char **out, size_t *out_len)
                     r->pos++;
                     if (r->pos >= r->len)
                         return syntax_error(r, "");
-                    if (hex_value(r->s[r->pos]) < 0)
+                    if (util_hex_value((unsigned char)r->s[r->pos]) < 0)
                         return syntax_error(r, "in \\u hexadecimal character escape");
                 }
             } else if (strchr("bfnrt\\/\"", c) == NULL || c == '\0') {

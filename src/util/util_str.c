@@ -26,3 +26,15 @@ util_parse_bool(int *out, const char *s)
     }
     return -1;
 }
+
+int
+util_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -15,4 +15,7 @@ int util_has_prefix(const char *s, const char *prefix);
  */
 int util_parse_bool(int *out, const char *s);
 
+/* The value of the hexadecimal digit @p c (either case), or -1. */
+int util_hex_value(int c);
+
 #endif

@@ -202,6 +202,9 @@ check "413 (Content-Length)" [ "$HTTP_CODE" = 413 ]
 check "says the limit" grep -q "4096-byte limit" "$RESPONSE"
 post /validate "$TEST_TMP/big.json" -H 'Transfer-Encoding: chunked'
 check "413 (chunked)" [ "$HTTP_CODE" = 413 ]
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$TEST_TMP/huge.json"
+post /validate "$TEST_TMP/huge.json"
+check "413 before reading a body of 17 MiB" [ "$HTTP_CODE" = 413 ]
 healthy
 
 new_test "wrong method and path: 405 and 404"

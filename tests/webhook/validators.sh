@@ -141,6 +141,13 @@ expect_review denied "$R"
 make_review "$R" Pod "$REG/gpg/unsigned:v1" --namespace dev
 post /mutate "$R"
 expect_review allowed "$R" --no-patch
+check "reloads that keep the cache settings do not warn" sh -c "! grep -q 'apply after a restart' '$WH_LOG'"
+
+new_test "a reload that changes the cache settings says they need a restart"
+write_config "cache: {ttlSeconds: 60}"
+kill -HUP "$WH_PID"
+for _ in $(seq 100); do grep -q "apply after a restart" "$WH_LOG" && break; sleep 0.05; done
+check "warned" grep -q "config $CONFIG: the cache and redis settings changed; they apply after a restart" "$WH_LOG"
 stop_webhook
 
 # --- a private registry: TLS with its own CA, htpasswd, credentials from an auth file ---------

@@ -42,6 +42,12 @@ wh_metrics_verification(double seconds, int registry_error)
 }
 
 void
+wh_metrics_registry_error(void)
+{
+    atomic_fetch_add_explicit(&registry_errors, 1, memory_order_relaxed);
+}
+
+void
 wh_metrics_config_reload(int ok)
 {
     atomic_fetch_add_explicit(ok ? &reloads_ok : &reloads_failed, 1, memory_order_relaxed);

@@ -24,6 +24,9 @@ void wh_metrics_review(wh_review_outcome outcome);
 /* One verification that ran (not a cache hit): its duration and whether it could complete. */
 void wh_metrics_verification(double seconds, int registry_error);
 
+/* A registry that could not be asked outside a verification (resolving a tag). */
+void wh_metrics_registry_error(void);
+
 void wh_metrics_config_reload(int ok);
 
 /* The text for /metrics into @p out (malloc'ed; free()); @p cache may be NULL. NULL when out of

@@ -6,6 +6,7 @@
  * backoff during which calls fail at once with that failure's message.
  */
 #include "redis.h"
+#include "util_str.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -705,18 +706,6 @@ redact_url(char *out, size_t size, const char *url)
         snprintf(out, size, "***%s", at);
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [s, s+n) into @p out (at least n+1 bytes); -1 on a bad escape or a NUL. */
 static int
 percent_decode(char *out, const char *s, size_t n)
@@ -731,8 +720,8 @@ percent_decode(char *out, const char *s, size_t n)
         }
         if (i + 2 >= n)
             return -1;
-        hi = hex_value(s[i + 1]);
-        lo = hex_value(s[i + 2]);
+        hi = util_hex_value((unsigned char)s[i + 1]);
+        lo = util_hex_value((unsigned char)s[i + 2]);
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
             return -1;
         out[o++] = (char)(hi * 16 + lo);

@@ -29,6 +29,8 @@ verify_image(wh_verdict *out, void *p)
     wh_verify_image(out, arg->env->verifier, arg->validator, arg->image, arg->deadline_ms);
     wh_metrics_verification((double)(signet_monotonic_ms() - start) / 1000.0,
                             out->kind == WH_VERDICT_ERROR);
+    /* Out of time is this review's state, not the image's: the next review must try again. */
+    out->no_store = out->kind == WH_VERDICT_ERROR && signet_monotonic_ms() >= arg->deadline_ms;
 }
 
 /* Text that grows by "; "-separated parts, cut at its size. */
@@ -101,8 +103,11 @@ resolve_unpinned(char *pinned_image, size_t size, char *norm, size_t norm_size, 
 {
     char digest[sizeof(failure->digest)], err[WH_MESSAGE_MAX];
 
-    if (wh_resolve_tag(digest, sizeof(digest), failure, env->verifier, image, deadline_ms) != 0)
+    if (wh_resolve_tag(digest, sizeof(digest), failure, env->verifier, image, deadline_ms) != 0) {
+        if (failure->kind == WH_VERDICT_ERROR)
+            wh_metrics_registry_error();
         return -1;
+    }
     if (pinned(pinned_image, size, image, digest) != 0 ||
         wh_image_normalise(norm, norm_size, pinned_image, err, sizeof(err)) != 0) {
         failure->kind = WH_VERDICT_REJECTED;
@@ -130,7 +135,8 @@ wh_review_answer(wh_answer *out, const wh_review_env *env, const void *body, siz
     wh_review review;
     char err[WH_MESSAGE_MAX];
     struct text denials = {"", 0};
-    char warning_text[WARNINGS_MAX][WH_MESSAGE_MAX + WH_IMAGE_MAX + WH_VERDICT_TEXT_MAX];
+    /* On the heap: 32 of them are too big for a small thread stack. */
+    char(*warning_text)[WH_MESSAGE_MAX + WH_IMAGE_MAX + WH_VERDICT_TEXT_MAX] = NULL;
     const char *warnings[WARNINGS_MAX];
     size_t warnings_count = 0, audited = 0, ops_count = 0;
     wh_patch_op *ops = NULL;
@@ -167,7 +173,8 @@ wh_review_answer(wh_answer *out, const wh_review_env *env, const void *body, siz
     }
     ops = calloc(review.images_count + 1, sizeof(*ops));
     values = calloc(review.images_count + 1, sizeof(*values));
-    if (ops == NULL || values == NULL)
+    warning_text = calloc(WARNINGS_MAX, sizeof(*warning_text));
+    if (ops == NULL || values == NULL || warning_text == NULL)
         goto out;
     for (size_t i = 0; i < review.images_count; i++) {
         const wh_image *img = &review.images[i];
@@ -248,6 +255,7 @@ answer:
     }
     rc = out->body != NULL ? 0 : -1;
 out:
+    free(warning_text);
     free(values);
     free(ops);
     wh_review_free(&review);

@@ -29,6 +29,7 @@
 #define IDLE_TIMEOUT_S     60
 #define DEADLINE_MARGIN_MS 1000 /* answer this long before the API server gives up */
 #define DRAIN_MAX_MS       15000
+#define DROP_MAX           (16 * 1024 * 1024) /* of a body over the limit, read before the 413 */
 #define TLS_PRIORITIES     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* What a file was when last loaded: a change of any of these means reload. */
@@ -60,12 +61,15 @@ struct request {
     char *body;
     size_t len, cap;
     int too_large;
+    size_t seen;  /* bytes of body received, kept or not */
+    int answered; /* a response is queued (early, for a body far over the limit) */
 };
 
 static struct {
     const wh_server_options *opts;
     pthread_mutex_t lock; /* runtime and tls */
     struct runtime *runtime;
+    struct runtime *first; /* the one the cache was started with: held to compare reloads with */
     struct tls_identity *tls;
     struct file_id config_id, cert_id, key_id;
     wh_redis *redis;
@@ -251,6 +255,24 @@ tls_select(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
 
 /* ---- reloads ---------------------------------------------------------------------------- */
 
+static int
+same_string(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether @p b changes what the verdict cache was started with (applied only at start). */
+static int
+cache_settings_differ(const wh_config *a, const wh_config *b)
+{
+    return a->cache_ttl_s != b->cache_ttl_s || a->cache_negative_ttl_s != b->cache_negative_ttl_s ||
+           a->cache_max_entries != b->cache_max_entries ||
+           !same_string(a->redis_url, b->redis_url) ||
+           !same_string(a->redis_key_prefix, b->redis_key_prefix) ||
+           !same_string(a->redis_ca_file, b->redis_ca_file) ||
+           !same_string(a->redis_password_file, b->redis_password_file);
+}
+
 static void
 reload(int forced)
 {
@@ -270,9 +292,14 @@ reload(int forced)
             old = server.runtime;
             server.runtime = rt;
             pthread_mutex_unlock(&server.lock);
-            runtime_put(old);
             wh_metrics_config_reload(1);
             wh_log(WH_LOG_INFO, "config %s reloaded", o->config_path);
+            if (cache_settings_differ(server.first->config, rt->config))
+                wh_log(WH_LOG_WARN,
+                       "config %s: the cache and redis settings changed; they apply "
+                       "after a restart",
+                       o->config_path);
+            runtime_put(old);
         }
         server.config_id = id; /* a broken file is not retried until it changes again */
     }
@@ -364,6 +391,7 @@ answer_review(struct MHD_Connection *c, struct request *req, int mutate)
     wh_answer answer;
     enum MHD_Result ret;
 
+    req->answered = 1;
     if (req->too_large) {
         char msg[128];
         snprintf(msg, sizeof(msg), "request body is larger than the %zu-byte limit",
@@ -439,17 +467,25 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
             const char *len =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             struct runtime *rt = runtime_get();
-            if (len != NULL && strtoull(len, NULL, 10) > rt->config->max_body_bytes)
-                req->too_large = 1; /* answered once the body has been read and dropped */
+            unsigned long long declared = len != NULL ? strtoull(len, NULL, 10) : 0;
+            if (declared > rt->config->max_body_bytes)
+                req->too_large = 1;
             runtime_put(rt);
-            return MHD_YES;
+            /* Far too large: answered now, unread (the connection is then closed). Merely too
+             * large: read and dropped, so that the client can read the 413 cleanly. */
+            return declared > DROP_MAX ? answer_review(c, req, 0) : MHD_YES;
         }
     }
     if (review && is_post) {
+        if (req->answered) {
+            *upload_size = 0; /* the rest of a body already refused */
+            return MHD_YES;
+        }
         if (*upload_size > 0) {
             take_upload(req, upload_data, *upload_size);
+            req->seen += *upload_size;
             *upload_size = 0;
-            return MHD_YES;
+            return req->seen > DROP_MAX ? answer_review(c, req, 0) : MHD_YES;
         }
         return answer_review(c, req, strcmp(url, "/mutate") == 0);
     }
@@ -618,6 +654,8 @@ wh_server_run(const wh_server_options *opts)
         (server.tls = tls_load(opts->tls_cert, opts->tls_key)) == NULL ||
         !cache_start(server.runtime->config))
         goto out;
+    server.first = server.runtime;
+    atomic_fetch_add(&server.first->refs, 1);
     daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
             MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
@@ -651,6 +689,7 @@ out:
     wh_cache_free(server.cache);
     wh_redis_free(server.redis);
     runtime_put(server.runtime);
+    runtime_put(server.first);
     tls_identity_free(server.tls);
     return status;
 }

@@ -280,9 +280,17 @@ verify_gpg(wh_verdict *out, signet_ctx *ctx, signet_registry *reg, wh_verifier *
 {
     char digest[sizeof(out->digest)] = "";
     uint64_t signers = 0;
-    wh_verdict last = {WH_VERDICT_REJECTED, "", "no trust roots"};
+    wh_verdict last = {WH_VERDICT_REJECTED, "", "no trust roots", 0};
+    size_t r;
 
-    for (size_t r = 0; r < v->trust_roots_count && r < 64; r++) {
+    for (r = 0; r < v->trust_roots_count && r < 64; r++) {
+        if (r > 0 && signet_monotonic_ms() >= deadline_ms) {
+            /* Roots left unchecked: not knowing is not "not signed". */
+            verdict_set(out, WH_VERDICT_ERROR, NULL,
+                        "deadline exceeded after checking %zu of the %zu trust roots", r,
+                        v->trust_roots_count);
+            return;
+        }
         verify_policy(&last, ctx, reg, vf, v, vf->gpg_policies[v->trust_roots[r]], ref);
         signet_ctx_clear_error(ctx);
         if (last.kind == WH_VERDICT_ERROR) {
@@ -299,8 +307,6 @@ verify_gpg(wh_verdict *out, signet_ctx *ctx, signet_registry *reg, wh_verifier *
             snprintf(digest, sizeof(digest), "%s", last.digest);
             signers |= UINT64_C(1) << r;
         }
-        if (signet_monotonic_ms() >= deadline_ms)
-            break;
     }
     if (signers == 0) {
         *out = last; /* the reason of the last root tried */
