@@ -1,11 +1,12 @@
 /*
  * The verdict cache without Redis: LRU order, TTLs on an injected clock (no sleeping), one
- * verification for concurrent callers, the waiters' deadline, and the counters.
+ * verification for concurrent callers, the waiters' deadline, verdicts kept nowhere (no_store),
+ * the counters, and the MAC'd values it would share through Redis.
  * (With a real Redis: tests/webhook/redis.sh.)
  */
 #include "harness.h"
 
-#include "cache.h"
+#include "cache_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,6 +14,16 @@
 
 #define DIGEST      "sha256:fd4b31efa44649c942180b6e5bcba0aa22cb8302f379e79c4e75dabfd6adaea3"
 #define WAIT_REASON "deadline exceeded while waiting for a verification of the same image"
+#define SECRET      "0123456789abcdef0123456789abcdef" /* 32 bytes */
+#define NAME        "signet-webhook:img"
+/* printf '%s\0%s' NAME "v2|allowed|DIGEST|" | openssl dgst -sha256 -hmac SECRET */
+#define ALLOWED_MAC       "4b0572f4d370219715876d18b3a5bd9fafd8926dc52b6a7d5ca801c0a44f9fa1"
+#define ALLOWED_MAC_UPPER "4B0572F4D370219715876D18B3A5BD9FAFD8926DC52B6A7D5CA801C0A44F9FA1"
+#define OTHER_DIGEST      "sha256:fd4b31efa44649c942180b6e5bcba0aa22cb8302f379e79c4e75dabfd6adaea4"
+/* ... "v2|rejected||no signature | or two" ... */
+#define REJECTED_MAC "6ccfac7fbb6b7ef9c7f108ee8541209bde55b50fc7c8478a3c1c6ce071145316"
+/* ... "v2|error||registry down" ...: a MAC that verifies on a verdict never shared */
+#define ERROR_MAC "f1268298aa1a15d5963278cf5d8066f5d287ed6e80a5814dbd9b9ebf5ef42775"
 
 static struct timespec fake_now = {1000, 0};
 
@@ -38,6 +49,7 @@ advance_ms(long ms)
 struct fake_verify {
     wh_verdict_kind kind;
     int calls;
+    int no_store;
 };
 
 static void
@@ -48,6 +60,7 @@ verify_fake(wh_verdict *out, void *arg)
     fv->calls++;
     memset(out, 0, sizeof(*out));
     out->kind = fv->kind;
+    out->no_store = fv->no_store;
     if (fv->kind == WH_VERDICT_ALLOWED)
         snprintf(out->digest, sizeof(out->digest), "%s", DIGEST);
     else
@@ -57,7 +70,7 @@ verify_fake(wh_verdict *out, void *arg)
 static wh_cache *
 new_cache(size_t max, unsigned int ttl, unsigned int negative_ttl)
 {
-    wh_cache *cache = wh_cache_new(max, ttl, negative_ttl, NULL);
+    wh_cache *cache = wh_cache_new(max, ttl, negative_ttl, NULL, NULL, 0);
 
     CHECK(cache != NULL);
     if (cache != NULL)
@@ -80,7 +93,7 @@ resolve(wh_cache *cache, const char *key, struct fake_verify *fv, wh_verdict *ou
 static void
 test_webhook_cache__hit_returns_the_stored_verdict(void)
 {
-    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0};
+    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0, 0};
     wh_cache *cache = new_cache(10, 300, 10);
     wh_verdict v;
 
@@ -97,7 +110,7 @@ test_webhook_cache__hit_returns_the_stored_verdict(void)
 static void
 test_webhook_cache__lru_evicts_the_least_recently_used(void)
 {
-    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0};
+    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0, 0};
     wh_cache *cache = new_cache(3, 300, 10);
     wh_cache_stats st;
 
@@ -125,7 +138,7 @@ test_webhook_cache__lru_evicts_the_least_recently_used(void)
 static void
 test_webhook_cache__allowed_expires_after_ttl(void)
 {
-    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0};
+    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0, 0};
     wh_cache *cache = new_cache(10, 300, 10);
     wh_cache_stats st;
 
@@ -144,8 +157,8 @@ test_webhook_cache__allowed_expires_after_ttl(void)
 static void
 test_webhook_cache__rejected_and_error_use_negative_ttl(void)
 {
-    struct fake_verify rejected = {WH_VERDICT_REJECTED, 0};
-    struct fake_verify error = {WH_VERDICT_ERROR, 0};
+    struct fake_verify rejected = {WH_VERDICT_REJECTED, 0, 0};
+    struct fake_verify error = {WH_VERDICT_ERROR, 0, 0};
     wh_cache *cache = new_cache(10, 300, 10);
     wh_verdict v;
 
@@ -168,9 +181,9 @@ test_webhook_cache__rejected_and_error_use_negative_ttl(void)
 static void
 test_webhook_cache__ttl_zero_disables(void)
 {
-    struct fake_verify allowed = {WH_VERDICT_ALLOWED, 0};
-    struct fake_verify rejected = {WH_VERDICT_REJECTED, 0};
-    struct fake_verify error = {WH_VERDICT_ERROR, 0};
+    struct fake_verify allowed = {WH_VERDICT_ALLOWED, 0, 0};
+    struct fake_verify rejected = {WH_VERDICT_REJECTED, 0, 0};
+    struct fake_verify error = {WH_VERDICT_ERROR, 0, 0};
     wh_cache *no_positive = new_cache(10, 0, 10);
     wh_cache *no_negative = new_cache(10, 300, 0);
     wh_cache_stats st;
@@ -201,7 +214,7 @@ test_webhook_cache__ttl_zero_disables(void)
 static void
 test_webhook_cache__clear_drops_everything(void)
 {
-    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0};
+    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0, 0};
     wh_cache *cache = new_cache(10, 300, 10);
     wh_cache_stats st;
 
@@ -218,7 +231,7 @@ test_webhook_cache__clear_drops_everything(void)
 static void
 test_webhook_cache__overlong_key_is_verified_uncached(void)
 {
-    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0};
+    struct fake_verify fv = {WH_VERDICT_ALLOWED, 0, 0};
     wh_cache *cache = new_cache(10, 300, 10);
     char key[WH_CACHE_KEY_MAX + 1];
     wh_verdict v;
@@ -229,6 +242,140 @@ test_webhook_cache__overlong_key_is_verified_uncached(void)
     CHECK(resolve(cache, key, &fv, &v) == 0);
     CHECK(v.kind == WH_VERDICT_ALLOWED && fv.calls == 2);
     wh_cache_free(cache);
+}
+
+static void
+test_webhook_cache__no_store_verdict_is_kept_nowhere(void)
+{
+    struct fake_verify out_of_time = {WH_VERDICT_ERROR, 0, 1};
+    struct fake_verify allowed = {WH_VERDICT_ALLOWED, 0, 1};
+    wh_cache *cache = new_cache(10, 300, 10);
+    wh_cache_stats st;
+    wh_verdict v;
+
+    CHECK(resolve(cache, "late", &out_of_time, &v) == 0);
+    CHECK(v.kind == WH_VERDICT_ERROR && v.no_store == 1);
+    CHECK(strcmp(v.reason, "verdict number 1") == 0);
+    CHECK(resolve(cache, "late", &out_of_time, &v) == 0);
+    CHECK(strcmp(v.reason, "verdict number 2") == 0);
+    /* Whatever its kind. */
+    CHECK(resolve(cache, "img", &allowed, &v) == 0);
+    CHECK(resolve(cache, "img", &allowed, &v) == 0);
+    CHECK(v.kind == WH_VERDICT_ALLOWED && strcmp(v.digest, DIGEST) == 0);
+    CHECK(out_of_time.calls == 2 && allowed.calls == 2);
+    wh_cache_stats_get(cache, &st);
+    CHECK(st.entries == 0 && st.hits == 0 && st.misses == 4);
+    /* The next verdict for the key without no_store is kept as usual. */
+    out_of_time.no_store = 0;
+    CHECK(resolve(cache, "late", &out_of_time, &v) == 0);
+    CHECK(resolve(cache, "late", &out_of_time, &v) == 1);
+    CHECK(v.no_store == 0 && strcmp(v.reason, "verdict number 3") == 0);
+    wh_cache_free(cache);
+}
+
+/* --- the values shared through Redis ---------------------------------------------------------- */
+
+static wh_cache *
+new_keyed_cache(const char *secret)
+{
+    wh_cache *cache =
+        wh_cache_new(10, 300, 10, NULL, (const unsigned char *)secret, strlen(secret));
+
+    CHECK(cache != NULL);
+    return cache;
+}
+
+static void
+test_webhook_cache__value_format(void)
+{
+    wh_cache *cache = new_keyed_cache(SECRET);
+    wh_verdict v, back;
+    char value[2048];
+
+    memset(&v, 0, sizeof(v));
+    v.kind = WH_VERDICT_ALLOWED;
+    snprintf(v.digest, sizeof(v.digest), "%s", DIGEST);
+    v.no_store = 1; /* not part of the value */
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
+    CHECK(strcmp(value, "v2|allowed|" DIGEST "||" ALLOWED_MAC) == 0);
+    memset(&back, 0x55, sizeof(back));
+    CHECK(wh_cache__value_decode(cache, &back, NAME, value) == 0);
+    CHECK(back.kind == WH_VERDICT_ALLOWED && strcmp(back.digest, DIGEST) == 0);
+    CHECK(back.reason[0] == '\0' && back.no_store == 0);
+
+    memset(&v, 0, sizeof(v));
+    v.kind = WH_VERDICT_REJECTED;
+    snprintf(v.reason, sizeof(v.reason), "no signature | or two");
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
+    CHECK(strcmp(value, "v2|rejected||no signature | or two|" REJECTED_MAC) == 0);
+    CHECK(wh_cache__value_decode(cache, &back, NAME, value) == 0);
+    CHECK(back.kind == WH_VERDICT_REJECTED && back.digest[0] == '\0');
+    CHECK(strcmp(back.reason, "no signature | or two") == 0);
+
+    /* ERROR verdicts are not shared; a value too small for the buffer is not written. */
+    v.kind = WH_VERDICT_ERROR;
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == -1);
+    v.kind = WH_VERDICT_REJECTED;
+    CHECK(wh_cache__value_encode(cache, value, 40, NAME, &v) == -1);
+    wh_cache_free(cache);
+}
+
+static void
+test_webhook_cache__value_without_a_valid_mac_is_refused(void)
+{
+    static const char *const bad_mac[] = {
+        "v2|allowed|" DIGEST "|",                  /* no MAC */
+        "v2|allowed|" DIGEST "||",                 /* an empty one */
+        "v2|allowed|" DIGEST "||" ALLOWED_MAC "0", /* one hex digit more */
+        "v2|allowed|" DIGEST "||" ALLOWED_MAC_UPPER,
+        "v2|allowed|" DIGEST "|x|" ALLOWED_MAC,      /* the reason changed */
+        "v2|rejected|" DIGEST "||" ALLOWED_MAC,      /* the kind changed */
+        "v2|allowed|" OTHER_DIGEST "||" ALLOWED_MAC, /* the digest changed */
+        "v2|" ALLOWED_MAC,
+    };
+    wh_cache *cache = new_keyed_cache(SECRET);
+    wh_cache *other = new_keyed_cache(SECRET "!");
+    wh_verdict v;
+
+    CHECK(wh_cache__value_decode(cache, &v, NAME, "v2|allowed|" DIGEST "||" ALLOWED_MAC) == 0);
+    /* The same value under another key, or checked with another secret. */
+    CHECK(wh_cache__value_decode(cache, &v, "signet-webhook:img2",
+                                 "v2|allowed|" DIGEST "||" ALLOWED_MAC) == WH_CACHE__BAD_MAC);
+    CHECK(wh_cache__value_decode(cache, &v, "other-prefix:img",
+                                 "v2|allowed|" DIGEST "||" ALLOWED_MAC) == WH_CACHE__BAD_MAC);
+    CHECK(wh_cache__value_decode(other, &v, NAME, "v2|allowed|" DIGEST "||" ALLOWED_MAC) ==
+          WH_CACHE__BAD_MAC);
+    for (size_t i = 0; i < sizeof(bad_mac) / sizeof(bad_mac[0]); i++) {
+        memset(&v, 0, sizeof(v));
+        if (wh_cache__value_decode(cache, &v, NAME, bad_mac[i]) != WH_CACHE__BAD_MAC)
+            harness_fail(__FILE__, __LINE__, "'%s' was not refused for its MAC", bad_mac[i]);
+        CHECK(v.kind == WH_VERDICT_ALLOWED && v.digest[0] == '\0'); /* untouched */
+    }
+    /* Not v2 (v1 had no MAC), or a MAC that verifies on what this client never writes. */
+    CHECK(wh_cache__value_decode(cache, &v, NAME, "v1|allowed|" DIGEST "|") == WH_CACHE__UNUSABLE);
+    CHECK(wh_cache__value_decode(cache, &v, NAME, "") == WH_CACHE__UNUSABLE);
+    CHECK(wh_cache__value_decode(cache, &v, NAME, "v2|error||registry down|" ERROR_MAC) ==
+          WH_CACHE__UNUSABLE);
+    wh_cache_free(cache);
+    wh_cache_free(other);
+}
+
+static void
+test_webhook_cache__redis_needs_a_key(void)
+{
+    wh_redis_options opts = {.url = "redis://127.0.0.1:1"}; /* never connected to */
+    char err[256];
+    wh_redis *redis = wh_redis_new(&opts, err, sizeof(err));
+    wh_cache *cache;
+
+    CHECK(redis != NULL);
+    CHECK(wh_cache_new(10, 300, 10, redis, NULL, 0) == NULL);
+    CHECK(wh_cache_new(10, 300, 10, redis, (const unsigned char *)SECRET, 31) == NULL);
+    CHECK(wh_cache_new(10, 300, 10, NULL, (const unsigned char *)SECRET, 31) == NULL);
+    cache = wh_cache_new(10, 300, 10, redis, (const unsigned char *)SECRET, 32);
+    CHECK(cache != NULL);
+    wh_cache_free(cache);
+    wh_redis_free(redis);
 }
 
 /* --- concurrency ------------------------------------------------------------------------------ */
@@ -242,6 +389,7 @@ struct gate {
     int calls, started, released;
     wh_cache *cache;
     uint64_t wait_for_coalesced; /* 0: wait for release instead */
+    int no_store;                /* of the verdict */
 };
 
 static void
@@ -292,6 +440,7 @@ verify_gated(wh_verdict *out, void *arg)
     memset(out, 0, sizeof(*out));
     out->kind = WH_VERDICT_ALLOWED;
     snprintf(out->digest, sizeof(out->digest), "%s", DIGEST);
+    out->no_store = g->no_store;
 }
 
 struct caller {
@@ -332,7 +481,7 @@ gate_destroy(struct gate *g)
 static void
 test_webhook_cache__concurrent_callers_share_one_verification(void)
 {
-    wh_cache *cache = wh_cache_new(10, 300, 10, NULL);
+    wh_cache *cache = wh_cache_new(10, 300, 10, NULL, NULL, 0);
     struct caller callers[N_THREADS];
     wh_cache_stats st;
     struct gate g;
@@ -361,12 +510,47 @@ test_webhook_cache__concurrent_callers_share_one_verification(void)
 }
 
 static void
+test_webhook_cache__no_store_verdict_reaches_the_waiters(void)
+{
+    wh_cache *cache = wh_cache_new(10, 300, 10, NULL, NULL, 0);
+    struct caller callers[N_THREADS];
+    wh_cache_stats st;
+    struct gate g;
+    int i, hits = 0;
+
+    gate_init(&g, cache);
+    g.wait_for_coalesced = N_THREADS - 1;
+    g.no_store = 1;
+    for (i = 0; i < N_THREADS; i++) {
+        callers[i].gate = &g;
+        CHECK(pthread_create(&callers[i].thread, NULL, caller_main, &callers[i]) == 0);
+    }
+    for (i = 0; i < N_THREADS; i++)
+        pthread_join(callers[i].thread, NULL);
+    CHECK(g.calls == 1);
+    for (i = 0; i < N_THREADS; i++) {
+        CHECK(callers[i].verdict.kind == WH_VERDICT_ALLOWED && callers[i].verdict.no_store == 1);
+        hits += callers[i].hit;
+    }
+    CHECK(hits == N_THREADS - 1);
+    wh_cache_stats_get(cache, &st);
+    CHECK(st.entries == 0);
+    /* Nothing was kept: the next caller verifies again. */
+    g.wait_for_coalesced = 0;
+    g.released = 1;
+    caller_main(&callers[0]);
+    CHECK(g.calls == 2 && callers[0].hit == 0);
+    gate_destroy(&g);
+    wh_cache_free(cache);
+}
+
+static void
 test_webhook_cache__waiter_gives_up_at_its_deadline(void)
 {
-    wh_cache *cache = wh_cache_new(10, 300, 10, NULL);
+    wh_cache *cache = wh_cache_new(10, 300, 10, NULL, NULL, 0);
     struct timespec deadline;
     struct caller first;
-    struct fake_verify never = {WH_VERDICT_ALLOWED, 0};
+    struct fake_verify never = {WH_VERDICT_ALLOWED, 0, 0};
     wh_cache_stats st;
     struct gate g;
     wh_verdict v;
@@ -424,7 +608,12 @@ main(void)
         TEST_CASE(test_webhook_cache__ttl_zero_disables),
         TEST_CASE(test_webhook_cache__clear_drops_everything),
         TEST_CASE(test_webhook_cache__overlong_key_is_verified_uncached),
+        TEST_CASE(test_webhook_cache__no_store_verdict_is_kept_nowhere),
+        TEST_CASE(test_webhook_cache__value_format),
+        TEST_CASE(test_webhook_cache__value_without_a_valid_mac_is_refused),
+        TEST_CASE(test_webhook_cache__redis_needs_a_key),
         TEST_CASE(test_webhook_cache__concurrent_callers_share_one_verification),
+        TEST_CASE(test_webhook_cache__no_store_verdict_reaches_the_waiters),
         TEST_CASE(test_webhook_cache__waiter_gives_up_at_its_deadline),
         TEST_CASE(test_webhook_cache__free_null),
     };

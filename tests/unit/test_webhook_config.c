@@ -12,6 +12,7 @@
 #define GPG_SECRET "containers-image/interop/simple-signing/signer-sec-TEST-ONLY.asc"
 #define POLICY     "{\"default\":[{\"type\":\"reject\"}]}"
 #define DIGEST     "sha256:fd4b31efa44649c942180b6e5bcba0aa22cb8302f379e79c4e75dabfd6adaea3"
+#define HMAC_KEY   "0123456789abcdef0123456789abcdef" /* 32 bytes */
 
 /* A directory for the files configurations name, made once and removed at the end. */
 static char dir[64];
@@ -109,7 +110,8 @@ example_config(signet_buf *out, const signet_buf *pem)
              "  allowHttp: [\"127.0.0.1:5000\"] # plain-HTTP registries (tests, air-gapped "
              "mirrors)\n"
              "cache: {ttlSeconds: 300, negativeTtlSeconds: 10, maxEntries: 10000}\n"
-             "redis: {url: \"redis://127.0.0.1:6379\"}   # optional\n"));
+             "redis: {url: \"redis://127.0.0.1:6379\", hmacKeyFile: redis-hmac.key}   # "
+             "optional\n"));
 }
 
 static wh_config *
@@ -144,7 +146,8 @@ test_webhook_config__issue_example(void)
     wh_config *cfg;
 
     example_config(&yaml, &pem_release);
-    cfg = parse_ok(yaml.ptr, "webhook.yaml");
+    put_file("redis-hmac.key", HMAC_KEY "\n", 33);
+    cfg = parse_ok(yaml.ptr, in_dir("webhook.yaml"));
     if (cfg != NULL) {
         const wh_validator *v = &cfg->validators[0];
         CHECK(cfg->trust_roots_count == 1 && strcmp(cfg->trust_roots[0].name, "release") == 0);
@@ -169,6 +172,9 @@ test_webhook_config__issue_example(void)
         CHECK(strcmp(cfg->redis_url, "redis://127.0.0.1:6379") == 0);
         CHECK(strcmp(cfg->redis_key_prefix, "signet-webhook:") == 0);
         CHECK(cfg->redis_password_file == NULL && cfg->redis_ca_file == NULL);
+        CHECK(strcmp(cfg->redis_hmac_key_file, in_dir("redis-hmac.key")) == 0);
+        CHECK(cfg->redis_hmac_key.size == 32 && cfg->redis_hmac_key.secret == 1 &&
+              memcmp(cfg->redis_hmac_key.ptr, HMAC_KEY, 32) == 0);
         CHECK(cfg->deadline_ms == 9000 && cfg->max_body_bytes == 3 * 1024 * 1024);
         CHECK(cfg->namespaces_include_count == 0 && cfg->namespaces_exclude_count == 0);
         CHECK(cfg->rate_limit_per_second == 0 && cfg->rate_limit_burst == 0);
@@ -225,7 +231,8 @@ test_webhook_config__every_key(void)
         "  url: rediss://redis.example:6380/2\n"
         "  passwordFile: secret/redis-password\n"
         "  caFile: ca.pem\n"
-        "  keyPrefix: \"replica:\"\n";
+        "  keyPrefix: \"replica:\"\n"
+        "  hmacKeyFile: secret/redis-hmac.key\n";
     signet_buf gpg = SIGNET_BUF_INIT;
     char err[WH_CONFIG_ERROR_MAX];
     wh_config *cfg = NULL;
@@ -236,6 +243,8 @@ test_webhook_config__every_key(void)
     CHECK(mkdir(in_dir("registries.d"), 0700) == 0);
     put_file("keys/release.pub", pem_release.ptr, pem_release.size);
     put_file("secret/redis-password", "hunter2", 7);
+    /* Bytes of any value; only whitespace at the end is dropped. */
+    put_file("secret/redis-hmac.key", "\0 x" HMAC_KEY " \t\r\n\v\f\n", 42);
     put_file("secret/auth.json", "{\"auths\": {}}", 13);
     put_file("ca.pem", pem_other.ptr, pem_other.size); /* only read, not parsed */
     put_file("policy.json", POLICY, strlen(POLICY));
@@ -285,6 +294,9 @@ test_webhook_config__every_key(void)
         CHECK(strcmp(cfg->redis_password_file, in_dir("secret/redis-password")) == 0);
         CHECK(strcmp(cfg->redis_ca_file, in_dir("ca.pem")) == 0);
         CHECK(strcmp(cfg->redis_key_prefix, "replica:") == 0);
+        CHECK(strcmp(cfg->redis_hmac_key_file, in_dir("secret/redis-hmac.key")) == 0);
+        CHECK(cfg->redis_hmac_key.size == 35 &&
+              memcmp(cfg->redis_hmac_key.ptr, "\0 x" HMAC_KEY, 35) == 0);
         CHECK(strcmp(cfg->resources, in_dir("resources.json")) == 0 && cfg->kbs != NULL);
     }
     wh_config_free(cfg);
@@ -476,6 +488,15 @@ test_webhook_config__errors(void)
          "webhook.yaml:1:14: the redis \"url\" must begin with redis:// or rediss://"},
         {SIGNET_EPARSE, "redis: {url: \"redis://r:1\", caFile: ca.pem}\n",
          "webhook.yaml:1:29: \"caFile\" needs a rediss:// \"url\""},
+        {SIGNET_EPARSE, "redis: {url: \"redis://r:1\", keyPrefix: \"p:\"}\n",
+         "webhook.yaml:1:8: redis.hmacKeyFile is required with redis.url: replicas sign the "
+         "verdicts they share so that a write to Redis cannot admit an image"},
+        {SIGNET_EPARSE, "redis:\n  url: \"redis://r:1\"\n  hmacKeyFile: 5\n",
+         "webhook.yaml:3:16: \"hmacKeyFile\" must be a string, got the integer 5"},
+        {SIGNET_ENOTFOUND, "redis: {url: \"redis://r:1\", hmacKeyFile: /nonexistent/key}\n",
+         "webhook.yaml:1:42: cannot open '/nonexistent/key': No such file or directory"},
+        {SIGNET_EPARSE, "redis: {url: \"redis://r:1\", hmacKeyFile: /dev/null}\n",
+         "webhook.yaml:1:42: cannot read '/dev/null': not a regular file"},
         /* namespaces */
         {SIGNET_EPARSE, "namespaces: {include: [Apps]}\n",
          "webhook.yaml:1:24: invalid namespace \"Apps\" (a DNS label: a-z, 0-9 and '-')"},
@@ -485,6 +506,44 @@ test_webhook_config__errors(void)
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         check_error(__LINE__, cases[i].yaml, cases[i].code, cases[i].message);
+}
+
+/* redis.hmacKeyFile: at least 32 bytes once trailing whitespace is dropped, at most 1 KiB. */
+static void
+test_webhook_config__redis_hmac_key(void)
+{
+    static const struct {
+        const char *content;
+        size_t len, counted;
+    } too_short[] = {
+        {"0123456789abcdef0123456789abcde\n", 32, 31},
+        {"0123456789abcdef0123456789abcde                  \n", 50, 31},
+        {"                                \n", 33, 0},
+        {"", 0, 0},
+    };
+    char yaml[1024], want[WH_CONFIG_ERROR_MAX], big[1025];
+    wh_config *cfg = NULL;
+
+    snprintf(yaml, sizeof(yaml), "redis:\n  url: \"redis://r:1\"\n  hmacKeyFile: %s\n",
+             in_dir("short.key"));
+    for (size_t i = 0; i < sizeof(too_short) / sizeof(too_short[0]); i++) {
+        put_file("short.key", too_short[i].content, too_short[i].len);
+        snprintf(want, sizeof(want),
+                 "webhook.yaml:3:16: redis.hmacKeyFile \"%s\" holds %zu bytes of secret "
+                 "(trailing whitespace not counted); at least 32 are needed",
+                 in_dir("short.key"), too_short[i].counted);
+        check_error(__LINE__, yaml, SIGNET_EPARSE, want);
+    }
+    memset(big, 'k', sizeof(big));
+    put_file("short.key", big, sizeof(big));
+    snprintf(want, sizeof(want),
+             "webhook.yaml:3:16: cannot read '%s': input too large (limit 1024 bytes)",
+             in_dir("short.key"));
+    check_error(__LINE__, yaml, SIGNET_ETOOLARGE, want);
+    put_file("short.key", big, sizeof(big) - 1);
+    cfg = parse_ok(yaml, "webhook.yaml");
+    CHECK(cfg != NULL && cfg->redis_hmac_key.size == 1024);
+    wh_config_free(cfg);
 }
 
 /* A cosign root whose key does not parse: the message names the root, at the key's line. */
@@ -889,6 +948,7 @@ main(void)
         TEST_CASE(test_webhook_config__issue_example),
         TEST_CASE(test_webhook_config__every_key),
         TEST_CASE(test_webhook_config__errors),
+        TEST_CASE(test_webhook_config__redis_hmac_key),
         TEST_CASE(test_webhook_config__bad_keys),
         TEST_CASE(test_webhook_config__key_ref),
         TEST_CASE(test_webhook_config__gpg_roots),

@@ -63,6 +63,8 @@ start_fault_registry slow
 SLOWREG=$FREG
 DOWNREG=127.0.0.1:$(_free_port) # nothing listens there
 start_redis
+# The replicas' shared secret, made as docs/webhook.md says.
+head -c 32 /dev/urandom | base64 >"$TEST_TMP/redis-hmac.key"
 
 CONFIG=$TEST_TMP/webhook.yaml
 {
@@ -82,7 +84,7 @@ maxBodyBytes: 4096
 registries:
   allowHttp: ["$OKREG", "$SLOWREG", "$DOWNREG"]
 cache: {ttlSeconds: 300, negativeTtlSeconds: 10, maxEntries: 1000}
-redis: {url: "redis://127.0.0.1:$REDIS_PORT", keyPrefix: "faults:"}
+redis: {url: "redis://127.0.0.1:$REDIS_PORT", keyPrefix: "faults:", hmacKeyFile: "$TEST_TMP/redis-hmac.key"}
 YAML
 } >"$CONFIG"
 start_webhook "$CONFIG"
@@ -158,6 +160,28 @@ post /mutate "$R"
 expect_review allowed "$R" --patch "/spec/containers/0/image=$OKREG/test/app@$OKDIGEST"
 check "a Redis hit was counted" [ "$(metric 'signet_webhook_cache_hits_total{source="redis"}')" = 1 ]
 check "the registry was not asked" [ "$(wc -l <"$TEST_TMP/fault.log")" = "$before" ]
+stop_webhook
+WH_PID=$pid1 WH_URL=$url1 WH_LOG=$log1
+
+new_test "a verdict planted in Redis without the secret is not believed: the image is verified"
+key=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'faults:*/test/app:v1' | head -1)
+check "the verdict for test/app:v1 is in Redis" [ -n "$key" ]
+# What anyone who can write to Redis could try: another digest for the same image.
+redis-cli -p "$REDIS_PORT" SET "$key" \
+    "v2|allowed|sha256:$(printf 'e%.0s' $(seq 64))||$(printf '0%.0s' $(seq 64))" EX 300 >/dev/null
+WH_PID= # keep the first one running
+start_webhook "$CONFIG"
+before=$(wc -l <"$TEST_TMP/fault.log")
+make_review "$R" Pod "$OKREG/test/app:v1"
+post /mutate "$R"
+expect_review allowed "$R" --patch "/spec/containers/0/image=$OKREG/test/app@$OKDIGEST"
+check "no Redis hit" [ "$(metric 'signet_webhook_cache_hits_total{source="redis"}')" = 0 ]
+check "counted as a Redis error" [ "$(metric signet_webhook_redis_errors_total)" = 1 ]
+check "the registry was asked" [ "$(wc -l <"$TEST_TMP/fault.log")" -gt "$before" ]
+check "logged" grep -qF "ignoring a value for '$key' in redis whose MAC does not verify" "$WH_LOG"
+check "the secret is not logged" bash -c '! grep -qF -- "$(cat "$1")" "$2"' sh "$TEST_TMP/redis-hmac.key" "$WH_LOG"
+check "the planted value was replaced" bash -c '[ "$(redis-cli -p "$1" GET "$2" | cut -d"|" -f3)" = "$3" ]' \
+    sh "$REDIS_PORT" "$key" "$OKDIGEST"
 stop_webhook
 WH_PID=$pid1 WH_URL=$url1 WH_LOG=$log1
 

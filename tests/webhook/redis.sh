@@ -2,7 +2,8 @@
 # signet-webhook's Redis client and shared verdict cache against a real redis-server (plain, with
 # a password and an ACL user, over TLS), through redis_probe (tests/webhook/redis_probe.c): the
 # exact values and expiries in Redis, exact error messages, passwords never shown, a server that
-# does not answer, and Redis stopped mid-run while the cache keeps serving.
+# does not answer, Redis stopped mid-run while the cache keeps serving, and values planted in
+# Redis without the replicas' secret ignored.
 #
 # Environment (set by CTest): REDIS_PROBE, the probe binary.
 set -u
@@ -19,6 +20,9 @@ done
 [ -x "$PY" ] || die "$PY not found"
 
 DIGEST=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+EVIL_DIGEST=sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+HMAC_KEY='redis-probe-test-secret:0123456789abcdef' # what redis.hmacKeyFile would hold
+HK=(--hmac-key "$HMAC_KEY")
 PW='pw:s@cret-4417' # ':' and '@' must be percent-encoded in a URL
 PW_URL='pw%3As%40cret-4417'
 WRONG_PW='not-the-password-7731'
@@ -160,6 +164,15 @@ expect_fast() {
 probe_stop() {
     exec {PROBE_IN}>&-
     wait "$PROBE_PID" 2>/dev/null
+}
+
+# signed KEY BODY [SECRET]: BODY as the verdict cache writes it under KEY, "BODY|<hex HMAC-SHA256
+# of KEY, a NUL byte and BODY>", computed here with openssl.
+signed() {
+    local mac
+    mac=$(printf '%s\0%s' "$1" "$2" | openssl dgst -sha256 -hmac "${3:-$HMAC_KEY}" -r) ||
+        die "openssl dgst -hmac failed"
+    printf '%s|%s' "$2" "${mac%% *}"
 }
 
 no_secret_shown() {
@@ -311,34 +324,50 @@ expect_stderr_contains "signet-webhook: warning: redis '127.0.0.1:$RPORT': TLS c
 no_secret_shown "$PW" "$PW_URL"
 stop_redis "$RPID"
 
-new_test "the verdict cache shares ALLOWED and REJECTED through Redis, never ERROR"
+new_test "the verdict cache shares ALLOWED and REJECTED through Redis, signed, never ERROR"
 start_redis "$TEST_DIR/redis" 0
 URL=redis://127.0.0.1:$RPORT
 rget() { redis-cli -p "$RPORT" GET "$1"; }
 probe "$URL" resolve img-a allowed
+expect_error "no verdict cache without --hmac-key"
+probe --hmac-key 0123456789abcdef0123456789abcde "$URL" resolve img-a allowed # 31 bytes
+expect_status 2
+expect_stderr_contains "redis_probe: cannot make the verdict cache (out of memory, or a secret under 32 bytes)"
+probe "${HK[@]}" "$URL" resolve img-a allowed
 expect_stdout_is "allowed hit=0 verifications=1 digest=$DIGEST reason="
-check "stored as v1|allowed|digest|" test "$(rget img-a)" = "v1|allowed|$DIGEST|"
+check "stored as v2|allowed|digest||mac" test "$(rget img-a)" = "$(signed img-a "v2|allowed|$DIGEST|")"
 check "for the TTL (300 s)" test "$(redis-cli -p "$RPORT" TTL img-a)" = 300
 # Another replica: the answer comes from Redis (its own verification would have said rejected).
-probe "$URL" resolve img-a rejected
+probe "${HK[@]}" "$URL" resolve img-a rejected
 expect_stdout_is "allowed hit=1 verifications=0 digest=$DIGEST reason="
-probe "$URL" resolve img-r rejected
+probe "${HK[@]}" "$URL" resolve img-r rejected
 expect_stdout_is "rejected hit=0 verifications=1 digest= reason=no signature for img-r"
-check "stored as v1|rejected||reason" test "$(rget img-r)" = "v1|rejected||no signature for img-r"
+check "stored as v2|rejected||reason|mac" test "$(rget img-r)" = "$(signed img-r "v2|rejected||no signature for img-r")"
 check "for the negative TTL (10 s)" test "$(redis-cli -p "$RPORT" TTL img-r)" = 10
-probe "$URL" resolve img-r allowed
+probe "${HK[@]}" "$URL" resolve img-r allowed
 expect_stdout_is "rejected hit=1 verifications=0 digest= reason=no signature for img-r"
-probe "$URL" resolve img-e error
+probe "${HK[@]}" "$URL" resolve img-e error
 expect_stdout_is "error hit=0 verifications=1 digest= reason=registry down for img-e"
 check "an ERROR verdict is not stored in Redis" test "$(redis-cli -p "$RPORT" EXISTS img-e)" = 0
-probe --ttl 0 "$URL" resolve img-z allowed
+probe "${HK[@]}" --ttl 0 "$URL" resolve img-z allowed
 check "ttl 0: not stored in Redis either" test "$(redis-cli -p "$RPORT" EXISTS img-z)" = 0
-probe --negative-ttl 0 "$URL" resolve img-n rejected
+probe "${HK[@]}" --negative-ttl 0 "$URL" resolve img-n rejected
 check "negative ttl 0: not stored in Redis either" test "$(redis-cli -p "$RPORT" EXISTS img-n)" = 0
-# Values this client would not write are ignored: verified again, and replaced.
+printf '%s\n' "resolve img-s allowed no-store" "resolve img-s allowed no-store" stats >cmds
+printf '%s\n' "allowed hit=0 verifications=1 digest=$DIGEST reason=" \
+    "allowed hit=0 verifications=2 digest=$DIGEST reason=" \
+    "hits=0 misses=2 redis_hits=0 redis_errors=0 coalesced=0 evictions=0 entries=0" >expected
+probe_script cmds "${HK[@]}" "$URL"
+expect_stdout_equals_file expected
+check "a verdict with no_store set is not stored in Redis" test "$(redis-cli -p "$RPORT" EXISTS img-s)" = 0
+# Values this client would not write are ignored, even with a MAC that verifies: verified
+# again, and replaced.
+: >cmds
+: >expected
 n=0
-for bad in "v2|allowed|$DIGEST|" "v1|error||registry down" "v1|allowed|sha256:XYZ|" \
-    "v1|allowed|$DIGEST" "allowed" "v1|allowed||two"$'\n'"lines" "v1|allowed|sha256|"; do
+for bad in "$(signed bad-1 "v2|error||registry down")" "$(signed bad-2 "v2|allowed|sha256:XYZ|")" \
+    "$(signed bad-3 "v2|allowed|$DIGEST")" "$(signed bad-4 "v2|allowed||two"$'\n'"lines")" \
+    "$(signed bad-5 "v2|allowed|sha256|")" "v1|allowed|$DIGEST|" "allowed"; do
     n=$((n + 1))
     redis-cli -p "$RPORT" SET "bad-$n" "$bad" >/dev/null
     echo "resolve bad-$n rejected" >>cmds
@@ -346,19 +375,73 @@ for bad in "v2|allowed|$DIGEST|" "v1|error||registry down" "v1|allowed|sha256:XY
 done
 echo stats >>cmds
 echo "hits=0 misses=$n redis_hits=0 redis_errors=$n coalesced=0 evictions=0 entries=$n" >>expected
-probe_script cmds "$URL"
+probe_script cmds "${HK[@]}" "$URL"
 expect_stdout_equals_file expected
 expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an unusable value for 'bad-1' in redis"
-check "the unusable value was replaced" test "$(rget bad-1)" = "v1|rejected||no signature for bad-1"
+expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an unusable value for 'bad-6' in redis"
+check "the unusable value was replaced" test "$(rget bad-1)" = "$(signed bad-1 "v2|rejected||no signature for bad-1")"
+stop_redis "$RPID"
+
+new_test "values planted in Redis without the secret are ignored: the image is verified"
+: >"$TEST_DIR/probe.err"
+start_redis "$TEST_DIR/redis" 0
+URL=redis://127.0.0.1:$RPORT
+rget() { redis-cli -p "$RPORT" GET "$1"; }
+plant() { redis-cli -p "$RPORT" SET "$1" "$2" >/dev/null; }
+probe "${HK[@]}" "$URL" resolve real-allowed allowed
+expect_stdout_is "allowed hit=0 verifications=1 digest=$DIGEST reason="
+probe "${HK[@]}" "$URL" resolve real-rejected rejected
+expect_stdout_is "rejected hit=0 verifications=1 digest= reason=no signature for real-rejected"
+# What someone who can write to Redis, but has no secret, can do: no MAC, a MAC with another
+# secret, a value signed for another key, valid values copied to other keys.
+plant no-mac "v2|allowed|$EVIL_DIGEST|"
+plant empty-mac "v2|allowed|$EVIL_DIGEST||"
+plant other-secret "$(signed other-secret "v2|allowed|$EVIL_DIGEST|" 'another-secret-0123456789abcdef')"
+plant moved "$(signed other-key "v2|allowed|$EVIL_DIGEST|")"
+plant copied-allowed "$(rget real-allowed)"
+plant copied-rejected "$(rget real-rejected)"
+plant prefix:real-allowed "$(rget real-allowed)"
+printf '%s\n' "resolve no-mac rejected" "resolve empty-mac rejected" "resolve other-secret rejected" \
+    "resolve moved rejected" "resolve copied-allowed rejected" "resolve copied-rejected allowed" \
+    "resolve prefix:real-allowed rejected" stats >cmds
+printf '%s\n' "rejected hit=0 verifications=1 digest= reason=no signature for no-mac" \
+    "rejected hit=0 verifications=2 digest= reason=no signature for empty-mac" \
+    "rejected hit=0 verifications=3 digest= reason=no signature for other-secret" \
+    "rejected hit=0 verifications=4 digest= reason=no signature for moved" \
+    "rejected hit=0 verifications=5 digest= reason=no signature for copied-allowed" \
+    "allowed hit=0 verifications=6 digest=$DIGEST reason=" \
+    "rejected hit=0 verifications=7 digest= reason=no signature for prefix:real-allowed" \
+    "hits=0 misses=7 redis_hits=0 redis_errors=7 coalesced=0 evictions=0 entries=7" >expected
+probe_script cmds "${HK[@]}" "$URL"
+expect_stdout_equals_file expected
+for key in no-mac empty-mac other-secret moved copied-allowed copied-rejected prefix:real-allowed; do
+    expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring a value for '$key' in redis whose MAC does not verify (not written by a replica with this redis.hmacKeyFile)"
+done
+check "the planted value was replaced by a signed verdict" \
+    test "$(rget no-mac)" = "$(signed no-mac "v2|rejected||no signature for no-mac")"
+# The control: the same planted value signed with the secret, as documented, is believed.
+plant signed "$(signed signed "v2|allowed|$EVIL_DIGEST|")"
+probe "${HK[@]}" "$URL" resolve signed rejected
+expect_stdout_is "allowed hit=1 verifications=0 digest=$EVIL_DIGEST reason="
+# A key whose value keeps failing is logged once, however often it is read.
+plant again "v2|allowed|$EVIL_DIGEST|"
+printf '%s\n' "resolve again allowed" "resolve again allowed" stats >cmds
+printf '%s\n' "allowed hit=0 verifications=1 digest=$DIGEST reason=" \
+    "allowed hit=0 verifications=2 digest=$DIGEST reason=" \
+    "hits=0 misses=2 redis_hits=0 redis_errors=2 coalesced=0 evictions=0 entries=0" >expected
+probe_script cmds "${HK[@]}" --ttl 0 "$URL" # nothing stored: Redis is read each time
+expect_stdout_equals_file expected
+check "logged once" test "$(grep -c "ignoring a value for 'again'" "$RUN_ERR")" = 1
+no_secret_shown "$HMAC_KEY"
 stop_redis "$RPID"
 
 new_test "Redis stopped mid-run: calls fail fast, the cache serves local entries, then recovers"
 start_redis "$TEST_DIR/redis" 0
 URL=redis://127.0.0.1:$RPORT
 # The backoff outlasts the commands below, so the outage is one failure and one log line.
-probe_start --backoff 2000 "$URL"
+probe_start "${HK[@]}" --backoff 2000 "$URL"
 ask_expect "resolve img allowed" "allowed hit=0 verifications=1 digest=$DIGEST reason="
-ask_expect "get img" "found v1|allowed|$DIGEST|"
+ask_expect "get img" "found $(signed img "v2|allowed|$DIGEST|")"
 stop_redis "$RPID"
 ask_expect "get img" "error cannot connect to redis '127.0.0.1:$RPORT': Connection refused"
 expect_fast 100
@@ -379,7 +462,7 @@ while [ "$ANSWER" != missing ] && [ "$SECONDS" -lt "$deadline" ]; do
 done
 expect_eq "$ANSWER" missing "Redis is used again after a restart (an empty one)"
 ask_expect "resolve img3 allowed" "allowed hit=0 verifications=3 digest=$DIGEST reason="
-check "and written to" test "$(redis-cli -p "$RPORT" GET img3)" = "v1|allowed|$DIGEST|"
+check "and written to" test "$(redis-cli -p "$RPORT" GET img3)" = "$(signed img3 "v2|allowed|$DIGEST|")"
 probe_stop
 check "the outage was logged once, with the first error" test "$(grep -c 'redis unavailable' "$TEST_DIR/probe.err")" = 1
 check "in these words" grep -qxF "signet-webhook: warning: redis unavailable, not tried again for 2000 ms: cannot connect to redis '127.0.0.1:$RPORT': Connection refused" "$TEST_DIR/probe.err"

@@ -7,16 +7,18 @@
  * Commands and replies:
  *   get KEY                      found VALUE | missing | error MESSAGE
  *   set KEY VALUE TTL            ok | error MESSAGE
- *   resolve KEY allowed|rejected|error
+ *   resolve KEY allowed|rejected|error [no-store]
  *                                KIND hit=0|1 verifications=N digest=D reason=R
- *                                (through the verdict cache; the verification gives KIND)
+ *                                (through the verdict cache; the verification gives KIND, with
+ *                                no_store set when asked)
  *   stats                        hits=N misses=N redis_hits=N redis_errors=N coalesced=N
  *                                evictions=N entries=N
  *   hammer THREADS COUNT         ok | error MESSAGE: each thread SETs and GETs COUNT keys of
  *                                its own at once (more threads than the pool's connections)
  *   elapsed                      ms=N, the time the previous command took
  * Options: --password P, --ca-file F, --insecure, --timeout MS, --backoff MS, --ttl S,
- * --negative-ttl S (the cache's TTLs, default 300 and 10).
+ * --negative-ttl S (the cache's TTLs, default 300 and 10), --hmac-key SECRET (the secret that
+ * signs values in Redis; resolve and stats need it).
  */
 #include "cache.h"
 #include "redis.h"
@@ -34,6 +36,7 @@ static int verifications;
 struct verify_arg {
     wh_verdict_kind kind;
     const char *key;
+    int no_store;
 };
 
 static void
@@ -44,6 +47,7 @@ verify(wh_verdict *out, void *arg)
     verifications++;
     memset(out, 0, sizeof(*out));
     out->kind = va->kind;
+    out->no_store = va->no_store;
     if (va->kind == WH_VERDICT_ALLOWED)
         snprintf(out->digest, sizeof(out->digest), "%s", DIGEST);
     else if (va->kind == WH_VERDICT_REJECTED)
@@ -183,8 +187,13 @@ run_command(wh_redis *redis, wh_cache *cache, int argc, char **argv, char *reply
             return -1;
         }
         snprintf(reply, size, "ok");
-    } else if (argc == 3 && strcmp(argv[0], "resolve") == 0) {
-        struct verify_arg va = {WH_VERDICT_ERROR, argv[1]};
+    } else if (argc > 0 && (strcmp(argv[0], "resolve") == 0 || strcmp(argv[0], "stats") == 0) &&
+               cache == NULL) {
+        snprintf(reply, size, "error no verdict cache without --hmac-key");
+        return -1;
+    } else if ((argc == 3 || (argc == 4 && strcmp(argv[3], "no-store") == 0)) &&
+               strcmp(argv[0], "resolve") == 0) {
+        struct verify_arg va = {WH_VERDICT_ERROR, argv[1], argc == 4};
         struct timespec deadline;
         wh_verdict v;
         int hit = -1;
@@ -258,7 +267,8 @@ static int
 usage(void)
 {
     fprintf(stderr, "usage: redis_probe [--password P] [--ca-file F] [--insecure] [--timeout MS] "
-                    "[--backoff MS] [--ttl S] [--negative-ttl S] URL [COMMAND ARGS...]\n");
+                    "[--backoff MS] [--ttl S] [--negative-ttl S] [--hmac-key SECRET] URL "
+                    "[COMMAND ARGS...]\n");
     return 2;
 }
 
@@ -268,6 +278,7 @@ main(int argc, char **argv)
     static char reply[WH_REDIS_VALUE_MAX + 1100];
     wh_redis_options opts = {0};
     unsigned int ttl = 300, negative_ttl = 10;
+    const char *hmac_key = NULL;
     wh_redis *redis = NULL;
     wh_cache *cache = NULL;
     char err[1024];
@@ -286,6 +297,8 @@ main(int argc, char **argv)
             opts.password = arg;
         else if (strcmp(argv[i], "--ca-file") == 0)
             opts.ca_file = arg;
+        else if (strcmp(argv[i], "--hmac-key") == 0)
+            hmac_key = arg;
         else if (!((strcmp(argv[i], "--timeout") == 0 && parse_uint(&opts.timeout_ms, arg) == 0) ||
                    (strcmp(argv[i], "--backoff") == 0 && parse_uint(&opts.backoff_ms, arg) == 0) ||
                    (strcmp(argv[i], "--ttl") == 0 && parse_uint(&ttl, arg) == 0) ||
@@ -301,9 +314,13 @@ main(int argc, char **argv)
         fprintf(stderr, "redis_probe: %s\n", err);
         return 1;
     }
-    cache = wh_cache_new(100, ttl, negative_ttl, redis);
-    if (cache == NULL) {
-        fprintf(stderr, "redis_probe: out of memory\n");
+    if (hmac_key != NULL &&
+        (cache = wh_cache_new(100, ttl, negative_ttl, redis, (const unsigned char *)hmac_key,
+                              strlen(hmac_key))) == NULL) {
+        fprintf(stderr,
+                "redis_probe: cannot make the verdict cache (out of memory, or a secret "
+                "under %d bytes)\n",
+                WH_CACHE_HMAC_KEY_MIN);
         rc = 2;
         goto out;
     }

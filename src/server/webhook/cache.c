@@ -3,11 +3,14 @@
  * recently used, and a list of keys being verified now ("flights") that later callers of the
  * same key wait on. One mutex guards both; verifications and Redis calls run outside it.
  *
- * In Redis a verdict is "v1|allowed|<digest>|<reason>" or "v1|rejected|<digest>|<reason>". What
- * Redis gives back is parsed strictly and ignored unless it is exactly that; ERROR verdicts stay
- * local, since they describe this replica's trouble, not the image.
+ * In Redis a verdict is "v2|allowed|<digest>|<reason>|<mac>" or "v2|rejected|...", <mac> an
+ * HMAC-SHA256 of the Redis key and the value (cache_internal.h): whoever can write to Redis but
+ * does not hold the replicas' secret cannot make one admit an image, nor move a verdict to
+ * another key. What Redis gives back is checked and parsed strictly and ignored unless it is
+ * exactly that; ERROR verdicts stay local, since they describe this replica's trouble, not the
+ * image.
  */
-#include "cache.h"
+#include "cache_internal.h"
 #include "log.h"
 
 #include <errno.h>
@@ -16,10 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+
 #define WAIT_DEADLINE_REASON "deadline exceeded while waiting for a verification of the same image"
-#define VALUE_MAGIC          "v1|"
-/* Big enough for any value this file writes (magic, kind, digest, reason and separators). */
+#define VALUE_MAGIC          "v2|"
+#define MAC_LEN              32
+#define MAC_HEX_LEN          (2 * MAC_LEN)
+/* Big enough for any value this file writes (magic, kind, digest, reason, MAC and separators). */
 #define VALUE_MAX 2048
+/* Keys whose unusable value was logged, by hash: each is logged once, unless another key takes
+ * its slot in the meantime. */
+#define REPORTED_SLOTS 256
 
 struct entry {
     struct entry *chain;         /* next in the hash bucket */
@@ -48,10 +61,14 @@ struct wh_cache {
     size_t max_entries;
     unsigned int ttl_s, negative_ttl_s;
     wh_redis *redis;
+    unsigned char *hmac_key; /* sodium_malloc'ed; NULL without one */
+    size_t hmac_key_len;
+    EVP_MAC *hmac;
     struct flight *flights;
     wh_cache_clock_fn clock;
     void *clock_arg;
     wh_cache_stats stats;
+    uint64_t reported[REPORTED_SLOTS];
 };
 
 static void
@@ -260,28 +277,58 @@ kind_word(wh_verdict_kind kind)
     return kind == WH_VERDICT_ALLOWED ? "allowed" : "rejected";
 }
 
-/* 0 and the value in @p out, or -1 for a verdict that is not shared (or could not be read back). */
+/* The MAC of @p body stored under @p name, in lowercase hex (NUL-terminated). */
 static int
-verdict_encode(char *out, size_t size, const wh_verdict *v)
+value_mac(const wh_cache *cache, char hex[MAC_HEX_LEN + 1], const char *name, const char *body,
+          size_t body_len)
 {
-    int n;
+    static char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    unsigned char mac[MAC_LEN];
+    EVP_MAC_CTX *ctx = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (cache->hmac == NULL || (ctx = EVP_MAC_CTX_new(cache->hmac)) == NULL)
+        goto out;
+    /* The key's NUL ends it: no other key and value give the same input. */
+    if (EVP_MAC_init(ctx, cache->hmac_key, cache->hmac_key_len, params) != 1 ||
+        EVP_MAC_update(ctx, (const unsigned char *)name, strlen(name) + 1) != 1 ||
+        EVP_MAC_update(ctx, (const unsigned char *)body, body_len) != 1 ||
+        EVP_MAC_final(ctx, mac, &len, sizeof(mac)) != 1 || len != MAC_LEN)
+        goto out;
+    sodium_bin2hex(hex, MAC_HEX_LEN + 1, mac, MAC_LEN);
+    rc = 0;
+out:
+    EVP_MAC_CTX_free(ctx);
+    return rc;
+}
+
+int
+wh_cache__value_encode(const wh_cache *cache, char *out, size_t size, const char *name,
+                       const wh_verdict *v)
+{
+    char hex[MAC_HEX_LEN + 1];
+    int n, m;
 
     if ((v->kind != WH_VERDICT_ALLOWED && v->kind != WH_VERDICT_REJECTED) ||
         !digest_ok(v->digest) || !reason_ok(v->reason))
         return -1;
     n = snprintf(out, size, VALUE_MAGIC "%s|%s|%s", kind_word(v->kind), v->digest, v->reason);
-    return n >= 0 && (size_t)n < size ? 0 : -1;
+    if (n < 0 || (size_t)n >= size || value_mac(cache, hex, name, out, (size_t)n) != 0)
+        return -1;
+    m = snprintf(out + n, size - (size_t)n, "|%s", hex);
+    return m >= 0 && (size_t)m < size - (size_t)n ? 0 : -1;
 }
 
+/* "v2|<kind>|<digest>|<reason>" without its MAC. */
 static int
-verdict_decode(wh_verdict *out, const char *value)
+body_decode(wh_verdict *out, const char *body)
 {
-    const char *p = value, *bar;
+    const char *p = body + strlen(VALUE_MAGIC), *bar;
     size_t len;
 
-    if (strncmp(p, VALUE_MAGIC, strlen(VALUE_MAGIC)) != 0)
-        return -1;
-    p += strlen(VALUE_MAGIC);
     if (strncmp(p, "allowed|", 8) == 0) {
         out->kind = WH_VERDICT_ALLOWED;
         p += 8;
@@ -289,18 +336,39 @@ verdict_decode(wh_verdict *out, const char *value)
         out->kind = WH_VERDICT_REJECTED;
         p += 9;
     } else {
-        return -1;
+        return WH_CACHE__UNUSABLE;
     }
     bar = strchr(p, '|');
     if (bar == NULL || (size_t)(bar - p) >= sizeof(out->digest))
-        return -1;
+        return WH_CACHE__UNUSABLE;
     memcpy(out->digest, p, (size_t)(bar - p));
     out->digest[bar - p] = '\0';
     len = strlen(bar + 1);
     if (len >= sizeof(out->reason))
-        return -1;
+        return WH_CACHE__UNUSABLE;
     memcpy(out->reason, bar + 1, len + 1);
-    return digest_ok(out->digest) && reason_ok(out->reason) ? 0 : -1;
+    out->no_store = 0;
+    return digest_ok(out->digest) && reason_ok(out->reason) ? 0 : WH_CACHE__UNUSABLE;
+}
+
+int
+wh_cache__value_decode(const wh_cache *cache, wh_verdict *out, const char *name, const char *value)
+{
+    char body[VALUE_MAX], hex[MAC_HEX_LEN + 1];
+    size_t len = strlen(value), body_len;
+
+    if (strncmp(value, VALUE_MAGIC, strlen(VALUE_MAGIC)) != 0 || len >= sizeof(body))
+        return WH_CACHE__UNUSABLE;
+    /* The MAC is checked before anything else of the value is believed. */
+    if (len < strlen(VALUE_MAGIC) + 1 + MAC_HEX_LEN || value[len - MAC_HEX_LEN - 1] != '|')
+        return WH_CACHE__BAD_MAC;
+    body_len = len - MAC_HEX_LEN - 1;
+    if (value_mac(cache, hex, name, value, body_len) != 0 ||
+        CRYPTO_memcmp(hex, value + body_len + 1, MAC_HEX_LEN) != 0)
+        return WH_CACHE__BAD_MAC;
+    memcpy(body, value, body_len);
+    body[body_len] = '\0';
+    return body_decode(out, body);
 }
 
 static void
@@ -311,9 +379,32 @@ count_redis_error(wh_cache *cache)
     pthread_mutex_unlock(&cache->lock);
 }
 
+/* Count a value that was ignored (@p why: WH_CACHE__*), and log it unless its key was logged. */
+static void
+report_unusable(wh_cache *cache, const char *name, uint64_t hash, int why)
+{
+    uint64_t *slot = &cache->reported[hash % REPORTED_SLOTS];
+    int first;
+
+    pthread_mutex_lock(&cache->lock);
+    cache->stats.redis_errors++;
+    first = *slot != (hash | 1); /* | 1: an empty slot holds 0 */
+    *slot = hash | 1;
+    pthread_mutex_unlock(&cache->lock);
+    if (!first)
+        return;
+    if (why == WH_CACHE__BAD_MAC)
+        wh_log(WH_LOG_WARN,
+               "verdict cache: ignoring a value for '%s' in redis whose MAC does not verify (not "
+               "written by a replica with this redis.hmacKeyFile)",
+               name);
+    else
+        wh_log(WH_LOG_WARN, "verdict cache: ignoring an unusable value for '%s' in redis", name);
+}
+
 /* 1 with a shared verdict in @p out, 0 when Redis has none (or is unavailable). */
 static int
-redis_fetch(wh_cache *cache, const char *name, wh_verdict *out)
+redis_fetch(wh_cache *cache, const char *name, uint64_t hash, wh_verdict *out)
 {
     char value[VALUE_MAX], err[512];
     int rc = wh_redis_get(cache->redis, name, value, sizeof(value), err, sizeof(err));
@@ -325,9 +416,8 @@ redis_fetch(wh_cache *cache, const char *name, wh_verdict *out)
     }
     if (rc == 0)
         return 0;
-    if (verdict_decode(out, value) != 0) {
-        wh_log(WH_LOG_WARN, "verdict cache: ignoring an unusable value for '%s' in redis", name);
-        count_redis_error(cache);
+    if ((rc = wh_cache__value_decode(cache, out, name, value)) != 0) {
+        report_unusable(cache, name, hash, rc);
         return 0;
     }
     return 1;
@@ -339,7 +429,7 @@ redis_store(wh_cache *cache, const char *name, const wh_verdict *verdict)
     unsigned int ttl = verdict->kind == WH_VERDICT_ALLOWED ? cache->ttl_s : cache->negative_ttl_s;
     char value[VALUE_MAX], err[512];
 
-    if (ttl == 0 || verdict_encode(value, sizeof(value), verdict) != 0)
+    if (ttl == 0 || wh_cache__value_encode(cache, value, sizeof(value), name, verdict) != 0)
         return;
     if (wh_redis_set(cache->redis, name, value, ttl, err, sizeof(err)) != 0) {
         wh_log(WH_LOG_DEBUG, "verdict cache: %s", err);
@@ -350,22 +440,37 @@ redis_store(wh_cache *cache, const char *name, const wh_verdict *verdict)
 /* --- the API --------------------------------------------------------------------------------- */
 
 wh_cache *
-wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s, wh_redis *redis)
+wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s, wh_redis *redis,
+             const unsigned char *hmac_key, size_t hmac_key_len)
 {
     wh_cache *cache = NULL;
     pthread_condattr_t attr;
     size_t n = 16;
 
-    /* About one bucket per entry; chains just get longer past 4M entries. */
-    while (n < max_entries && n < ((size_t)1 << 22))
-        n <<= 1;
+    if ((redis != NULL || hmac_key_len != 0) &&
+        (hmac_key == NULL || hmac_key_len < WH_CACHE_HMAC_KEY_MIN))
+        return NULL;
     cache = calloc(1, sizeof(*cache));
     if (cache == NULL)
         return NULL;
+    pthread_mutex_init(&cache->lock, NULL);
+    /* Waiters' deadlines are CLOCK_MONOTONIC times. */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&cache->landed, &attr);
+    pthread_condattr_destroy(&attr);
+    /* About one bucket per entry; chains just get longer past 4M entries. */
+    while (n < max_entries && n < ((size_t)1 << 22))
+        n <<= 1;
     cache->buckets = calloc(n, sizeof(*cache->buckets));
-    if (cache->buckets == NULL) {
-        free(cache);
-        return NULL;
+    if (cache->buckets == NULL)
+        goto fail;
+    if (hmac_key_len != 0) {
+        if (sodium_init() < 0 || (cache->hmac_key = sodium_malloc(hmac_key_len)) == NULL ||
+            (cache->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+            goto fail;
+        memcpy(cache->hmac_key, hmac_key, hmac_key_len);
+        cache->hmac_key_len = hmac_key_len;
     }
     cache->n_buckets = n;
     cache->max_entries = max_entries;
@@ -373,13 +478,10 @@ wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s
     cache->negative_ttl_s = negative_ttl_s;
     cache->redis = redis;
     cache->clock = monotonic_clock;
-    pthread_mutex_init(&cache->lock, NULL);
-    /* Waiters' deadlines are CLOCK_MONOTONIC times. */
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&cache->landed, &attr);
-    pthread_condattr_destroy(&attr);
     return cache;
+fail:
+    wh_cache_free(cache);
+    return NULL;
 }
 
 void
@@ -389,6 +491,8 @@ wh_cache_free(wh_cache *cache)
         return;
     entries_clear(cache);
     free(cache->buckets);
+    sodium_free(cache->hmac_key); /* wipes */
+    EVP_MAC_free(cache->hmac);
     pthread_cond_destroy(&cache->landed);
     pthread_mutex_destroy(&cache->lock);
     free(cache);
@@ -475,21 +579,22 @@ wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
     pthread_mutex_unlock(&cache->lock);
 
     if (cache->redis != NULL)
-        shared = redis_fetch(cache, key, out);
+        shared = redis_fetch(cache, key, hash, out);
     if (!shared)
         verify(out, arg);
 
     pthread_mutex_lock(&cache->lock);
     if (shared)
         cache->stats.redis_hits++;
-    entry_store(cache, key, hash, out);
+    if (!out->no_store)
+        entry_store(cache, key, hash, out);
     if (f != NULL) {
         flight_land(cache, f, out);
         flight_put(f);
     }
     pthread_mutex_unlock(&cache->lock);
 
-    if (cache->redis != NULL && !shared)
+    if (cache->redis != NULL && !shared && !out->no_store)
         redis_store(cache, key, out);
     *hit = shared;
 }

@@ -39,10 +39,18 @@ typedef struct wh_cache_stats {
     size_t entries;
 } wh_cache_stats;
 
-/* ttl_s 0 disables caching of allowed verdicts, negative_ttl_s 0 of the others; @p redis may be
- * NULL and is not owned. */
+/* Bytes of the secret that signs values in Redis, at the least. */
+#define WH_CACHE_HMAC_KEY_MIN 32
+
+/*
+ * ttl_s 0 disables caching of allowed verdicts, negative_ttl_s 0 of the others; @p redis may be
+ * NULL and is not owned. Values in Redis carry an HMAC-SHA256 with @p hmac_key over the key and
+ * the value, and a value whose MAC does not verify is ignored: with @p redis, @p hmac_key is
+ * required (at least WH_CACHE_HMAC_KEY_MIN bytes; copied into guarded memory); without, it may
+ * be NULL with @p hmac_key_len 0. NULL when out of memory or without a key that is required.
+ */
 wh_cache *wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s,
-                       wh_redis *redis);
+                       wh_redis *redis, const unsigned char *hmac_key, size_t hmac_key_len);
 void wh_cache_free(wh_cache *cache);
 
 /* Computes a verdict on a miss; must always fill @p out (ERROR with a reason on failure). */
@@ -53,9 +61,10 @@ typedef void (*wh_verify_fn)(wh_verdict *out, void *arg);
  * one caller per key computes; the others wait for it, but never past @p deadline, a
  * CLOCK_MONOTONIC time, after which they get an ERROR verdict "deadline exceeded while waiting
  * for a verification of the same image"). Results are stored locally and in Redis with their
- * TTL. @p hit is set to 1 when no verification ran for this call (local, Redis or coalesced);
- * a waiter that gave up at its deadline gets 0. A @p key of WH_CACHE_KEY_MAX bytes or more is
- * verified every time, never cached.
+ * TTL, except those with no_store set, which only the caller and its waiters get. @p hit is set to
+ * 1 when no verification ran for this call (local, Redis or coalesced); a waiter that gave up at
+ * its deadline gets 0. A @p key of WH_CACHE_KEY_MAX bytes or more is verified every time, never
+ * cached.
  */
 void wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
                       const struct timespec *deadline, wh_verify_fn verify, void *arg);

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "cache.h" /* WH_CACHE_HMAC_KEY_MIN */
+
 /* signet_file__read() with SIGNET_FILE__FOLLOW: files mounted from ConfigMaps and Secrets are
  * symbolic links. */
 #include "internal.h"
@@ -34,6 +36,7 @@
 #define KEY_BYTES_MAX   (256 * 1024) /* a trust root's key or OpenPGP keyring */
 #define CA_FILE_MAX     (4 * 1024 * 1024)
 #define SECRET_FILE_MAX (1024 * 1024) /* auth and password files */
+#define HMAC_KEY_MAX    1024          /* redis.hmacKeyFile: far more than HMAC-SHA256 uses */
 #define NAMESPACE_MAX   64            /* a Kubernetes namespace: a DNS label, NUL included */
 #define HOST_MAX        256           /* "host[:port]" of registries.allowHttp, NUL included */
 #define QUOTE_MAX       64            /* bytes of a value quoted in a message */
@@ -1282,15 +1285,39 @@ parse_cache(struct parse *p, const yaml_node_t *map)
     return SIGNET_OK;
 }
 
+/* redis.hmacKeyFile: the secret that signs the verdicts replicas share, in guarded memory. */
+static int
+load_hmac_key(struct parse *p, const yaml_node_t *n)
+{
+    signet_buf *key = &p->cfg->redis_hmac_key;
+    char q[QUOTE_MAX * 4 + 16];
+    int rc;
+
+    if ((rc = get_path(p, n, Q("hmacKeyFile"), &p->cfg->redis_hmac_key_file)) != SIGNET_OK ||
+        (rc = read_file(p, n, p->cfg->redis_hmac_key_file, HMAC_KEY_MAX, 1, key, "")) != SIGNET_OK)
+        return rc;
+    /* A Secret made with --from-literal or an editor may end in a newline. */
+    while (key->size > 0 && memchr(" \t\r\n\v\f", key->ptr[key->size - 1], 6) != NULL)
+        key->ptr[--key->size] = '\0';
+    if (key->size < WH_CACHE_HMAC_KEY_MIN)
+        return fail(
+            p, n,
+            "redis.hmacKeyFile %s holds %zu bytes of secret (trailing whitespace not "
+            "counted); at least %d are needed",
+            quote(q, sizeof(q), p->cfg->redis_hmac_key_file, strlen(p->cfg->redis_hmac_key_file)),
+            key->size, WH_CACHE_HMAC_KEY_MIN);
+    return SIGNET_OK;
+}
+
 static int
 parse_redis(struct parse *p, const yaml_node_t *map)
 {
-    struct field f[] = {F("url"), F("passwordFile"), F("caFile"), F("keyPrefix")};
+    struct field f[] = {F("url"), F("passwordFile"), F("caFile"), F("keyPrefix"), F("hmacKeyFile")};
     wh_config *cfg = p->cfg;
     char *prefix = NULL;
     int rc, tls;
 
-    if ((rc = get_fields(p, map, Q("redis"), Q("redis"), f, 4)) != SIGNET_OK ||
+    if ((rc = get_fields(p, map, Q("redis"), Q("redis"), f, 5)) != SIGNET_OK ||
         (rc = need(p, map, &f[0], Q("redis"))) != SIGNET_OK ||
         (rc = get_strdup(p, f[0].value, Q("url"), PATH_LEN_MAX, &cfg->redis_url)) != SIGNET_OK)
         return rc;
@@ -1318,7 +1345,11 @@ parse_redis(struct parse *p, const yaml_node_t *map)
         free(cfg->redis_key_prefix); /* checksrc: a Redis key name prefix */
         cfg->redis_key_prefix = prefix;
     }
-    return SIGNET_OK;
+    if (f[4].value == NULL)
+        return fail(p, map,
+                    "redis.hmacKeyFile is required with redis.url: replicas sign the verdicts "
+                    "they share so that a write to Redis cannot admit an image");
+    return load_hmac_key(p, f[4].value);
 }
 
 static int
@@ -1582,7 +1613,9 @@ wh_config_free(wh_config *cfg)
     free(cfg->redis_url);
     free(cfg->redis_password_file); /* checksrc: a path */
     free(cfg->redis_ca_file);
-    free(cfg->redis_key_prefix); /* checksrc: a Redis key name prefix */
+    free(cfg->redis_key_prefix);    /* checksrc: a Redis key name prefix */
+    free(cfg->redis_hmac_key_file); /* checksrc: a path */
+    signet_buf_dispose(&cfg->redis_hmac_key);
     free(cfg->resources);
     signet_kbs_resources_free(cfg->kbs);
     free(cfg);

@@ -103,6 +103,8 @@ typedef struct wh_config {
     char *redis_password_file; /* redis.passwordFile (or REDIS_PASSWORD in the environment) */
     char *redis_ca_file;       /* redis.caFile for rediss:// */
     char *redis_key_prefix;    /* redis.keyPrefix, default "signet-webhook:" */
+    char *redis_hmac_key_file; /* redis.hmacKeyFile, required with redis.url */
+    signet_buf redis_hmac_key; /* its secret, trailing whitespace trimmed (guarded memory) */
 
     char *resources;           /* resources: offline-fs-kbc file resolving kbs:/// keyRefs */
     signet_kbs_resources *kbs; /* loaded from resources, or NULL */

@@ -13,6 +13,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -270,7 +271,12 @@ cache_settings_differ(const wh_config *a, const wh_config *b)
            !same_string(a->redis_url, b->redis_url) ||
            !same_string(a->redis_key_prefix, b->redis_key_prefix) ||
            !same_string(a->redis_ca_file, b->redis_ca_file) ||
-           !same_string(a->redis_password_file, b->redis_password_file);
+           !same_string(a->redis_password_file, b->redis_password_file) ||
+           !same_string(a->redis_hmac_key_file, b->redis_hmac_key_file) ||
+           a->redis_hmac_key.size != b->redis_hmac_key.size ||
+           (a->redis_hmac_key.size != 0 &&
+            CRYPTO_memcmp(a->redis_hmac_key.ptr, b->redis_hmac_key.ptr, a->redis_hmac_key.size) !=
+                0);
 }
 
 static void
@@ -597,8 +603,11 @@ cache_start(const wh_config *config)
             goto out;
         }
     }
-    server.cache = wh_cache_new(config->cache_max_entries, config->cache_ttl_s,
-                                config->cache_negative_ttl_s, server.redis);
+    /* The config holds the Redis MAC key (redis.hmacKeyFile) with redis.url; the cache copies it,
+     * since a reload frees this config. */
+    server.cache = wh_cache_new(
+        config->cache_max_entries, config->cache_ttl_s, config->cache_negative_ttl_s, server.redis,
+        (const unsigned char *)config->redis_hmac_key.ptr, config->redis_hmac_key.size);
     if (server.cache == NULL) {
         wh_log(WH_LOG_ERROR, "out of memory");
         ok = 0;
