@@ -1,31 +1,43 @@
 /*
- * The verdict cache without Redis: LRU order, TTLs on an injected clock (no sleeping), one
- * verification for concurrent callers, the waiters' deadline, verdicts kept nowhere (no_store),
- * the counters, and the MAC'd values it would share through Redis.
- * (With a real Redis: tests/webhook/redis.sh.)
+ * The verdict cache: LRU order, TTLs on injected clocks (no sleeping), one verification for
+ * concurrent callers, the waiters' deadline, verdicts kept nowhere (no_store), the counters, the
+ * signed, expiring values it shares through Redis, and what it does with them when a small fake
+ * Redis in this file hands them back. (With a real Redis: tests/webhook/redis.sh.)
  */
 #include "harness.h"
 
 #include "cache_internal.h"
 
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DIGEST      "sha256:fd4b31efa44649c942180b6e5bcba0aa22cb8302f379e79c4e75dabfd6adaea3"
 #define WAIT_REASON "deadline exceeded while waiting for a verification of the same image"
 #define SECRET      "0123456789abcdef0123456789abcdef" /* 32 bytes */
 #define NAME        "signet-webhook:img"
-/* printf '%s\0%s' NAME "v2|allowed|DIGEST|" | openssl dgst -sha256 -hmac SECRET */
-#define ALLOWED_MAC       "4b0572f4d370219715876d18b3a5bd9fafd8926dc52b6a7d5ca801c0a44f9fa1"
-#define ALLOWED_MAC_UPPER "4B0572F4D370219715876D18B3A5BD9FAFD8926DC52B6A7D5CA801C0A44F9FA1"
+/* The wall clock of the values below: expiries are WALL + 300 (allowed) or + 10 (rejected). */
+#define WALL 1700000000LL
+/* printf '%s\0%s' NAME "v3|1700000300|allowed|DIGEST|" | openssl dgst -sha256 -hmac SECRET */
+#define ALLOWED_MAC       "708e3cc2ac502c97676a76355c6a278a85d356a41a636e9f8efc78c400ec2c40"
+#define ALLOWED_MAC_UPPER "708E3CC2AC502C97676A76355C6A278A85D356A41A636E9F8EFC78C400EC2C40"
 #define OTHER_DIGEST      "sha256:fd4b31efa44649c942180b6e5bcba0aa22cb8302f379e79c4e75dabfd6adaea4"
-/* ... "v2|rejected||no signature | or two" ... */
-#define REJECTED_MAC "6ccfac7fbb6b7ef9c7f108ee8541209bde55b50fc7c8478a3c1c6ce071145316"
-/* ... "v2|error||registry down" ...: a MAC that verifies on a verdict never shared */
-#define ERROR_MAC "f1268298aa1a15d5963278cf5d8066f5d287ed6e80a5814dbd9b9ebf5ef42775"
+/* ... "v3|1700000010|rejected||no signature | or two" ... */
+#define REJECTED_MAC "45b139af36d94ec463c8fbb29ce420769c3edd6019b10d009a347d67bf7df7e9"
+/* ... "v3|1700000010|error||registry down" ...: a MAC that verifies on a verdict never shared */
+#define ERROR_MAC "0ca0a1dd36bf7e94d14558cd0dd9121db21f82db886f2799ad50181efa113c6b"
+/* ... "v2|allowed|DIGEST|" ...: a value of the previous version, which had no expiry */
+#define V2_MAC "4b0572f4d370219715876d18b3a5bd9fafd8926dc52b6a7d5ca801c0a44f9fa1"
 
-static struct timespec fake_now = {1000, 0};
+/* The cache's two clocks: monotonic (local TTLs) and wall (expiries in Redis values). */
+static struct timespec fake_now = {1000, 0}, fake_wall = {WALL, 0};
 
 static void
 fake_clock(struct timespec *out, void *arg)
@@ -35,14 +47,69 @@ fake_clock(struct timespec *out, void *arg)
 }
 
 static void
+fake_wall_clock(struct timespec *out, void *arg)
+{
+    (void)arg;
+    *out = fake_wall;
+}
+
+static void
+timespec_add_ms(struct timespec *t, long ms)
+{
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Time passes, on both clocks. */
+static void
 advance_ms(long ms)
 {
-    fake_now.tv_sec += ms / 1000;
-    fake_now.tv_nsec += (ms % 1000) * 1000000L;
-    if (fake_now.tv_nsec >= 1000000000L) {
-        fake_now.tv_sec++;
-        fake_now.tv_nsec -= 1000000000L;
+    timespec_add_ms(&fake_now, ms);
+    timespec_add_ms(&fake_wall, ms);
+}
+
+static void
+set_wall(long long sec, long nsec)
+{
+    fake_wall.tv_sec = (time_t)sec;
+    fake_wall.tv_nsec = nsec;
+}
+
+/* The body printed from @p fmt, signed for Redis key @p name with SECRET as a replica signs it:
+ * "<body>|<hex HMAC-SHA256 of name, NUL, body>" (computed here with OpenSSL's HMAC()). */
+static const char *signed_value(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *
+signed_value(const char *name, const char *fmt, ...)
+{
+    static char out[2048];
+    unsigned char input[2048], mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0, i;
+    size_t name_len = strlen(name) + 1;
+    va_list ap;
+    int n;
+
+    if (name_len >= sizeof(input)) {
+        harness_fail(__FILE__, __LINE__, "key '%s' too long", name);
+        return "";
     }
+    memcpy(input, name, name_len);
+    va_start(ap, fmt);
+    n = vsnprintf((char *)input + name_len, sizeof(input) - name_len, fmt, ap);
+    va_end(ap);
+    CHECK(n > 0 && (size_t)n < sizeof(input) - name_len);
+    CHECK(HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), input, name_len + (size_t)n, mac,
+               &mac_len) != NULL &&
+          mac_len == 32);
+    n = snprintf(out, sizeof(out), "%s|", (char *)input + name_len);
+    for (i = 0; i < mac_len && n > 0 && (size_t)n < sizeof(out); i++)
+        n += snprintf(out + n, sizeof(out) - (size_t)n, "%02x", mac[i]);
+    return out;
 }
 
 /* What a verification returns, and how often it ran. */
@@ -275,42 +342,95 @@ test_webhook_cache__no_store_verdict_is_kept_nowhere(void)
 
 /* --- the values shared through Redis ---------------------------------------------------------- */
 
+/* A cache with the fake clocks and, unless @p redis is NULL, Redis. */
+static wh_cache *
+new_keyed_cache_ttl(const char *secret, unsigned int ttl, wh_redis *redis)
+{
+    wh_cache *cache =
+        wh_cache_new(10, ttl, 10, redis, (const unsigned char *)secret, strlen(secret));
+
+    CHECK(cache != NULL);
+    if (cache != NULL) {
+        wh_cache_set_clock(cache, fake_clock, NULL);
+        wh_cache_set_wall_clock(cache, fake_wall_clock, NULL);
+    }
+    return cache;
+}
+
 static wh_cache *
 new_keyed_cache(const char *secret)
 {
-    wh_cache *cache =
-        wh_cache_new(10, 300, 10, NULL, (const unsigned char *)secret, strlen(secret));
+    return new_keyed_cache_ttl(secret, 300, NULL);
+}
 
-    CHECK(cache != NULL);
-    return cache;
+/* @p value decodes, with @p left_s.@p left_ns seconds left. */
+static void
+check_decodes(wh_cache *cache, const char *value, time_t left_s, long left_ns, int line)
+{
+    struct timespec left = {-1, -1};
+    wh_verdict v;
+    int rc = wh_cache__value_decode(cache, &v, &left, NAME, value);
+
+    if (rc != 0)
+        harness_fail(__FILE__, line, "'%s' was refused (%d)", value, rc);
+    else if (left.tv_sec != left_s || left.tv_nsec != left_ns)
+        harness_fail(__FILE__, line, "'%s' has %lld.%09ld s left, want %lld.%09ld", value,
+                     (long long)left.tv_sec, left.tv_nsec, (long long)left_s, left_ns);
+}
+
+/* @p value is refused with @p want, leaving the outputs untouched. */
+static void
+check_refused(wh_cache *cache, const char *value, int want, int line)
+{
+    struct timespec left = {-1, -1};
+    wh_verdict v;
+    int rc;
+
+    memset(&v, 0, sizeof(v));
+    rc = wh_cache__value_decode(cache, &v, &left, NAME, value);
+    if (rc != want)
+        harness_fail(__FILE__, line, "'%s' gave %d, want %d", value, rc, want);
+    if (v.kind != WH_VERDICT_ALLOWED || v.digest[0] != '\0' || left.tv_sec != -1)
+        harness_fail(__FILE__, line, "'%s' changed the outputs", value);
 }
 
 static void
 test_webhook_cache__value_format(void)
 {
     wh_cache *cache = new_keyed_cache(SECRET);
+    struct timespec left = {0, 0};
     wh_verdict v, back;
     char value[2048];
 
+    set_wall(WALL, 0);
     memset(&v, 0, sizeof(v));
     v.kind = WH_VERDICT_ALLOWED;
     snprintf(v.digest, sizeof(v.digest), "%s", DIGEST);
     v.no_store = 1; /* not part of the value */
     CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
-    CHECK(strcmp(value, "v2|allowed|" DIGEST "||" ALLOWED_MAC) == 0);
+    CHECK(strcmp(value, "v3|1700000300|allowed|" DIGEST "||" ALLOWED_MAC) == 0);
     memset(&back, 0x55, sizeof(back));
-    CHECK(wh_cache__value_decode(cache, &back, NAME, value) == 0);
+    CHECK(wh_cache__value_decode(cache, &back, &left, NAME, value) == 0);
     CHECK(back.kind == WH_VERDICT_ALLOWED && strcmp(back.digest, DIGEST) == 0);
     CHECK(back.reason[0] == '\0' && back.no_store == 0);
+    CHECK(left.tv_sec == 300 && left.tv_nsec == 0);
+    /* The expiry is the second the TTL ends in, rounded down. */
+    set_wall(WALL, 999999999);
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
+    CHECK(strcmp(value, "v3|1700000300|allowed|" DIGEST "||" ALLOWED_MAC) == 0);
+    CHECK(wh_cache__value_decode(cache, &back, &left, NAME, value) == 0);
+    CHECK(left.tv_sec == 299 && left.tv_nsec == 1);
 
+    set_wall(WALL, 0);
     memset(&v, 0, sizeof(v));
     v.kind = WH_VERDICT_REJECTED;
     snprintf(v.reason, sizeof(v.reason), "no signature | or two");
     CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
-    CHECK(strcmp(value, "v2|rejected||no signature | or two|" REJECTED_MAC) == 0);
-    CHECK(wh_cache__value_decode(cache, &back, NAME, value) == 0);
+    CHECK(strcmp(value, "v3|1700000010|rejected||no signature | or two|" REJECTED_MAC) == 0);
+    CHECK(wh_cache__value_decode(cache, &back, &left, NAME, value) == 0);
     CHECK(back.kind == WH_VERDICT_REJECTED && back.digest[0] == '\0');
     CHECK(strcmp(back.reason, "no signature | or two") == 0);
+    CHECK(left.tv_sec == 10 && left.tv_nsec == 0);
 
     /* ERROR verdicts are not shared; a value too small for the buffer is not written. */
     v.kind = WH_VERDICT_ERROR;
@@ -320,44 +440,127 @@ test_webhook_cache__value_format(void)
     wh_cache_free(cache);
 }
 
+#define GOOD "v3|1700000300|allowed|" DIGEST "||" ALLOWED_MAC
+
 static void
 test_webhook_cache__value_without_a_valid_mac_is_refused(void)
 {
     static const char *const bad_mac[] = {
-        "v2|allowed|" DIGEST "|",                  /* no MAC */
-        "v2|allowed|" DIGEST "||",                 /* an empty one */
-        "v2|allowed|" DIGEST "||" ALLOWED_MAC "0", /* one hex digit more */
-        "v2|allowed|" DIGEST "||" ALLOWED_MAC_UPPER,
-        "v2|allowed|" DIGEST "|x|" ALLOWED_MAC,      /* the reason changed */
-        "v2|rejected|" DIGEST "||" ALLOWED_MAC,      /* the kind changed */
-        "v2|allowed|" OTHER_DIGEST "||" ALLOWED_MAC, /* the digest changed */
-        "v2|" ALLOWED_MAC,
+        "v3|1700000300|allowed|" DIGEST "|",                  /* no MAC */
+        "v3|1700000300|allowed|" DIGEST "||",                 /* an empty one */
+        "v3|1700000300|allowed|" DIGEST "||" ALLOWED_MAC "0", /* one hex digit more */
+        "v3|1700000300|allowed|" DIGEST "||" ALLOWED_MAC_UPPER,
+        "v3|1700000300|allowed|" DIGEST "|x|" ALLOWED_MAC,      /* the reason changed */
+        "v3|1700000300|rejected|" DIGEST "||" ALLOWED_MAC,      /* the kind changed */
+        "v3|1700000300|allowed|" OTHER_DIGEST "||" ALLOWED_MAC, /* the digest changed */
+        "v3|1700000301|allowed|" DIGEST "||" ALLOWED_MAC,       /* the expiry changed */
+        "v3|" ALLOWED_MAC,
     };
     wh_cache *cache = new_keyed_cache(SECRET);
     wh_cache *other = new_keyed_cache(SECRET "!");
+    struct timespec left;
     wh_verdict v;
 
-    CHECK(wh_cache__value_decode(cache, &v, NAME, "v2|allowed|" DIGEST "||" ALLOWED_MAC) == 0);
+    set_wall(WALL, 0);
+    CHECK(wh_cache__value_decode(cache, &v, &left, NAME, GOOD) == 0);
     /* The same value under another key, or checked with another secret. */
-    CHECK(wh_cache__value_decode(cache, &v, "signet-webhook:img2",
-                                 "v2|allowed|" DIGEST "||" ALLOWED_MAC) == WH_CACHE__BAD_MAC);
-    CHECK(wh_cache__value_decode(cache, &v, "other-prefix:img",
-                                 "v2|allowed|" DIGEST "||" ALLOWED_MAC) == WH_CACHE__BAD_MAC);
-    CHECK(wh_cache__value_decode(other, &v, NAME, "v2|allowed|" DIGEST "||" ALLOWED_MAC) ==
+    CHECK(wh_cache__value_decode(cache, &v, &left, "signet-webhook:img2", GOOD) ==
           WH_CACHE__BAD_MAC);
-    for (size_t i = 0; i < sizeof(bad_mac) / sizeof(bad_mac[0]); i++) {
-        memset(&v, 0, sizeof(v));
-        if (wh_cache__value_decode(cache, &v, NAME, bad_mac[i]) != WH_CACHE__BAD_MAC)
-            harness_fail(__FILE__, __LINE__, "'%s' was not refused for its MAC", bad_mac[i]);
-        CHECK(v.kind == WH_VERDICT_ALLOWED && v.digest[0] == '\0'); /* untouched */
-    }
-    /* Not v2 (v1 had no MAC), or a MAC that verifies on what this client never writes. */
-    CHECK(wh_cache__value_decode(cache, &v, NAME, "v1|allowed|" DIGEST "|") == WH_CACHE__UNUSABLE);
-    CHECK(wh_cache__value_decode(cache, &v, NAME, "") == WH_CACHE__UNUSABLE);
-    CHECK(wh_cache__value_decode(cache, &v, NAME, "v2|error||registry down|" ERROR_MAC) ==
-          WH_CACHE__UNUSABLE);
+    CHECK(wh_cache__value_decode(cache, &v, &left, "other-prefix:img", GOOD) == WH_CACHE__BAD_MAC);
+    CHECK(wh_cache__value_decode(other, &v, &left, NAME, GOOD) == WH_CACHE__BAD_MAC);
+    for (size_t i = 0; i < sizeof(bad_mac) / sizeof(bad_mac[0]); i++)
+        check_refused(cache, bad_mac[i], WH_CACHE__BAD_MAC, __LINE__);
+    /* Not v3 (v1 had no MAC, v2 no expiry), or a MAC that verifies on what this client never
+     * writes. */
+    check_refused(cache, "v1|allowed|" DIGEST "|", WH_CACHE__UNUSABLE, __LINE__);
+    check_refused(cache, "v2|allowed|" DIGEST "||" V2_MAC, WH_CACHE__UNUSABLE, __LINE__);
+    check_refused(cache, "", WH_CACHE__UNUSABLE, __LINE__);
+    check_refused(cache, "v3|1700000010|error||registry down|" ERROR_MAC, WH_CACHE__UNUSABLE,
+                  __LINE__);
     wh_cache_free(cache);
     wh_cache_free(other);
+}
+
+static void
+test_webhook_cache__value_expiry_is_checked(void)
+{
+    static const char *const bad_expiry[] = {
+        "",
+        "0",
+        "01700000100",
+        "+1700000100",
+        "-1700000100",
+        " 1700000100",
+        "1700000100 ",
+        "1700000100x",
+        "0x6553f164",
+        "1e10",
+        "1234567890123456789", /* 19 digits */
+    };
+    wh_cache *cache = new_keyed_cache(SECRET);
+    wh_cache *longer = new_keyed_cache_ttl(SECRET, 3600, NULL);
+    char value[2048];
+    wh_verdict v;
+
+    set_wall(WALL, 0);
+    /* Expired: replayed, or a replica whose clock is behind by more than the TTL. */
+    check_refused(cache, signed_value(NAME, "v3|%lld|allowed|%s|", WALL, DIGEST), WH_CACHE__EXPIRED,
+                  __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|%lld|rejected||no", WALL - 86400),
+                  WH_CACHE__EXPIRED, __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|1|allowed|%s|", DIGEST), WH_CACHE__EXPIRED,
+                  __LINE__);
+    check_decodes(cache, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 1, DIGEST), 1, 0,
+                  __LINE__);
+    set_wall(WALL, 999999999);
+    check_decodes(cache, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 1, DIGEST), 0, 1,
+                  __LINE__);
+
+    /* Further ahead than the kind's TTL and 60 s of clock skew. */
+    set_wall(WALL, 0);
+    check_decodes(cache, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 360, DIGEST), 360, 0,
+                  __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 361, DIGEST),
+                  WH_CACHE__TOO_LATE, __LINE__);
+    check_decodes(cache, signed_value(NAME, "v3|%lld|rejected||no", WALL + 70), 70, 0, __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|%lld|rejected||no", WALL + 71), WH_CACHE__TOO_LATE,
+                  __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|999999999999999999|allowed|%s|", DIGEST),
+                  WH_CACHE__TOO_LATE, __LINE__);
+
+    /* Written by replicas: one with a longer TTL, one whose clock is ahead by 60 s, then by 61. */
+    memset(&v, 0, sizeof(v));
+    v.kind = WH_VERDICT_ALLOWED;
+    snprintf(v.digest, sizeof(v.digest), "%s", DIGEST);
+    CHECK(wh_cache__value_encode(longer, value, sizeof(value), NAME, &v) == 0);
+    check_refused(cache, value, WH_CACHE__TOO_LATE, __LINE__);
+    set_wall(WALL + 60, 0);
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
+    set_wall(WALL, 0);
+    check_decodes(cache, value, 360, 0, __LINE__);
+    set_wall(WALL + 61, 0);
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
+    set_wall(WALL, 0);
+    check_refused(cache, value, WH_CACHE__TOO_LATE, __LINE__);
+
+    /* A value written now is good until its TTL ends, then refused whoever puts it back. */
+    CHECK(wh_cache__value_encode(cache, value, sizeof(value), NAME, &v) == 0);
+    set_wall(WALL + 299, 999000000);
+    check_decodes(cache, value, 0, 1000000, __LINE__);
+    set_wall(WALL + 300, 0);
+    check_refused(cache, value, WH_CACHE__EXPIRED, __LINE__);
+    set_wall(WALL + 86400 * 365, 0);
+    check_refused(cache, value, WH_CACHE__EXPIRED, __LINE__);
+
+    /* Signed, but not an expiry this client writes. */
+    set_wall(WALL, 0);
+    for (size_t i = 0; i < sizeof(bad_expiry) / sizeof(bad_expiry[0]); i++)
+        check_refused(cache, signed_value(NAME, "v3|%s|allowed|%s|", bad_expiry[i], DIGEST),
+                      WH_CACHE__UNUSABLE, __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|%lld", WALL + 100), WH_CACHE__UNUSABLE, __LINE__);
+    check_refused(cache, signed_value(NAME, "v3|%lld|", WALL + 100), WH_CACHE__UNUSABLE, __LINE__);
+    wh_cache_free(cache);
+    wh_cache_free(longer);
 }
 
 static void
@@ -376,6 +579,241 @@ test_webhook_cache__redis_needs_a_key(void)
     CHECK(cache != NULL);
     wh_cache_free(cache);
     wh_redis_free(redis);
+}
+
+/* --- verdicts from Redis --------------------------------------------------------------------- */
+
+/* A Redis of one value on 127.0.0.1 (a free port), one connection at a time: GET KEY answers
+ * the value ("": none) whatever KEY is, SET KEY VALUE EX TTL replaces it. */
+struct fake_redis {
+    int fd; /* listening */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    char value[2048];
+    int gets, sets;
+    char url[64];
+};
+
+static void
+write_all(int fd, const char *s, size_t len)
+{
+    ssize_t n;
+
+    for (; len > 0; s += n, len -= (size_t)n)
+        if ((n = write(fd, s, len)) <= 0)
+            return;
+}
+
+static void
+fake_redis_answer(struct fake_redis *fr, const redisReply *cmd, char *reply, size_t size)
+{
+    pthread_mutex_lock(&fr->lock);
+    if (cmd->type == REDIS_REPLY_ARRAY && cmd->elements == 2 &&
+        strcmp(cmd->element[0]->str, "GET") == 0) {
+        fr->gets++;
+        if (fr->value[0] == '\0')
+            snprintf(reply, size, "$-1\r\n");
+        else
+            snprintf(reply, size, "$%zu\r\n%s\r\n", strlen(fr->value), fr->value);
+    } else if (cmd->type == REDIS_REPLY_ARRAY && cmd->elements == 5 &&
+               strcmp(cmd->element[0]->str, "SET") == 0) {
+        fr->sets++;
+        snprintf(fr->value, sizeof(fr->value), "%s", cmd->element[2]->str);
+        snprintf(reply, size, "+OK\r\n");
+    } else {
+        snprintf(reply, size, "-ERR not a command of this fake\r\n");
+    }
+    pthread_mutex_unlock(&fr->lock);
+}
+
+static void *
+fake_redis_main(void *arg)
+{
+    struct fake_redis *fr = arg;
+    char buf[4096], reply[2200];
+    redisReader *reader;
+    void *cmd;
+    ssize_t n;
+    int fd;
+
+    while ((fd = accept(fr->fd, NULL, NULL)) >= 0) {
+        /* Commands are arrays of bulk strings: hiredis's reply parser reads them too. */
+        reader = redisReaderCreate();
+        while (reader != NULL && (n = read(fd, buf, sizeof(buf))) > 0 &&
+               redisReaderFeed(reader, buf, (size_t)n) == REDIS_OK) {
+            while (redisReaderGetReply(reader, &cmd) == REDIS_OK && cmd != NULL) {
+                fake_redis_answer(fr, cmd, reply, sizeof(reply));
+                freeReplyObject(cmd);
+                write_all(fd, reply, strlen(reply));
+            }
+        }
+        if (reader != NULL)
+            redisReaderFree(reader);
+        close(fd);
+    }
+    return NULL;
+}
+
+static int
+fake_redis_start(struct fake_redis *fr)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof(addr);
+
+    memset(fr, 0, sizeof(*fr));
+    pthread_mutex_init(&fr->lock, NULL);
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fr->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fr->fd < 0 || bind(fr->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+        listen(fr->fd, 4) != 0 || getsockname(fr->fd, (struct sockaddr *)&addr, &len) != 0 ||
+        pthread_create(&fr->thread, NULL, fake_redis_main, fr) != 0) {
+        harness_fail(__FILE__, __LINE__, "cannot start the fake redis");
+        if (fr->fd >= 0)
+            close(fr->fd);
+        return -1;
+    }
+    snprintf(fr->url, sizeof(fr->url), "redis://127.0.0.1:%u", (unsigned)ntohs(addr.sin_port));
+    return 0;
+}
+
+/* After the client is freed (its connection closed). */
+static void
+fake_redis_stop(struct fake_redis *fr)
+{
+    shutdown(fr->fd, SHUT_RDWR); /* ends accept() */
+    pthread_join(fr->thread, NULL);
+    close(fr->fd);
+    pthread_mutex_destroy(&fr->lock);
+}
+
+static void
+fake_redis_set(struct fake_redis *fr, const char *value)
+{
+    pthread_mutex_lock(&fr->lock);
+    snprintf(fr->value, sizeof(fr->value), "%s", value);
+    pthread_mutex_unlock(&fr->lock);
+}
+
+/* The fake was asked @p gets GETs and @p sets SETs, and holds @p value (NULL: whatever). */
+static void
+fake_redis_check(struct fake_redis *fr, int gets, int sets, const char *value, int line)
+{
+    pthread_mutex_lock(&fr->lock);
+    if (fr->gets != gets || fr->sets != sets)
+        harness_fail(__FILE__, line, "the fake redis had %d GETs and %d SETs, want %d and %d",
+                     fr->gets, fr->sets, gets, sets);
+    if (value != NULL && strcmp(fr->value, value) != 0)
+        harness_fail(__FILE__, line, "the fake redis holds '%s', want '%s'", fr->value, value);
+    pthread_mutex_unlock(&fr->lock);
+}
+
+/* A cache (TTLs 300 and 10, fake clocks) sharing through @p fr; NULL if it could not start. */
+static wh_cache *
+cache_with_fake_redis(struct fake_redis *fr, wh_redis **redis)
+{
+    wh_redis_options opts = {0};
+    char err[256];
+
+    *redis = NULL;
+    if (fake_redis_start(fr) != 0)
+        return NULL;
+    opts.url = fr->url;
+    opts.timeout_ms = 5000; /* a guard against a hang, not a timing assumption */
+    *redis = wh_redis_new(&opts, err, sizeof(err));
+    if (*redis == NULL)
+        harness_fail(__FILE__, __LINE__, "wh_redis_new: %s", err);
+    return *redis != NULL ? new_keyed_cache_ttl(SECRET, 300, *redis) : NULL;
+}
+
+static void
+cache_with_fake_redis_free(struct fake_redis *fr, wh_cache *cache, wh_redis *redis)
+{
+    wh_cache_free(cache);
+    wh_redis_free(redis);
+    fake_redis_stop(fr);
+}
+
+static void
+test_webhook_cache__redis_verdict_lives_locally_until_its_expiry(void)
+{
+    struct fake_verify fv = {WH_VERDICT_REJECTED, 0, 0};
+    struct fake_redis fr;
+    wh_redis *redis;
+    wh_cache *cache = cache_with_fake_redis(&fr, &redis);
+    wh_cache_stats st;
+    wh_verdict v;
+
+    if (cache == NULL)
+        return;
+    /* Written by another replica 200 s ago: 100 s left, less than this one's TTL. */
+    set_wall(WALL, 0);
+    fake_redis_set(&fr, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 100, DIGEST));
+    CHECK(resolve(cache, NAME, &fv, &v) == 1);
+    CHECK(v.kind == WH_VERDICT_ALLOWED && strcmp(v.digest, DIGEST) == 0 && fv.calls == 0);
+    advance_ms(99999);
+    CHECK(resolve(cache, NAME, &fv, &v) == 1);
+    CHECK(v.kind == WH_VERDICT_ALLOWED);
+    fake_redis_check(&fr, 1, 0, NULL, __LINE__); /* from the local copy */
+    /* At the expiry the local copy is gone and the value in Redis is refused: verified again, and
+     * replaced with a value that ends with this replica's negative TTL. */
+    advance_ms(1);
+    CHECK(resolve(cache, NAME, &fv, &v) == 0);
+    CHECK(v.kind == WH_VERDICT_REJECTED && fv.calls == 1);
+    CHECK(strcmp(v.reason, "verdict number 1") == 0);
+    fake_redis_check(&fr, 2, 1,
+                     signed_value(NAME, "v3|%lld|rejected||verdict number 1", WALL + 100 + 10),
+                     __LINE__);
+    wh_cache_stats_get(cache, &st);
+    CHECK(st.hits == 1 && st.misses == 2 && st.redis_hits == 1 && st.redis_errors == 1);
+
+    /* A value with more time left than the TTL: the local copy keeps the TTL. */
+    wh_cache_clear(cache);
+    set_wall(WALL, 0);
+    fake_redis_set(&fr, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 330, DIGEST));
+    CHECK(resolve(cache, NAME, &fv, &v) == 1);
+    fake_redis_check(&fr, 3, 1, NULL, __LINE__);
+    advance_ms(299999);
+    CHECK(resolve(cache, NAME, &fv, &v) == 1);
+    fake_redis_check(&fr, 3, 1, NULL, __LINE__);
+    advance_ms(1);
+    CHECK(resolve(cache, NAME, &fv, &v) == 1); /* from Redis again: 30 s left */
+    fake_redis_check(&fr, 4, 1, NULL, __LINE__);
+    CHECK(v.kind == WH_VERDICT_ALLOWED && fv.calls == 1);
+    wh_cache_stats_get(cache, &st);
+    CHECK(st.redis_hits == 3 && st.redis_errors == 1);
+    cache_with_fake_redis_free(&fr, cache, redis);
+}
+
+static void
+test_webhook_cache__redis_value_out_of_its_time_is_verified_again(void)
+{
+    struct fake_verify fv = {WH_VERDICT_REJECTED, 0, 0};
+    struct fake_redis fr;
+    wh_redis *redis;
+    wh_cache *cache = cache_with_fake_redis(&fr, &redis);
+    wh_cache_stats st;
+    wh_verdict v;
+
+    if (cache == NULL)
+        return;
+    set_wall(WALL, 0);
+    /* Signed by a replica, once: put back after it expired. */
+    fake_redis_set(&fr, signed_value(NAME, "v3|%lld|allowed|%s|", WALL - 3600, DIGEST));
+    CHECK(resolve(cache, NAME, &fv, &v) == 0);
+    CHECK(v.kind == WH_VERDICT_REJECTED && fv.calls == 1);
+    fake_redis_check(&fr, 1, 1, signed_value(NAME, "v3|%lld|rejected||verdict number 1", WALL + 10),
+                     __LINE__);
+    /* Expiring further ahead than the TTL and the clock skew allow. */
+    wh_cache_clear(cache);
+    fake_redis_set(&fr, signed_value(NAME, "v3|%lld|allowed|%s|", WALL + 361, DIGEST));
+    CHECK(resolve(cache, NAME, &fv, &v) == 0);
+    CHECK(v.kind == WH_VERDICT_REJECTED && fv.calls == 2);
+    fake_redis_check(&fr, 2, 2, NULL, __LINE__);
+    wh_cache_stats_get(cache, &st);
+    CHECK(st.redis_hits == 0 && st.redis_errors == 2 && st.misses == 2);
+    cache_with_fake_redis_free(&fr, cache, redis);
 }
 
 /* --- concurrency ------------------------------------------------------------------------------ */
@@ -612,6 +1050,9 @@ main(void)
         TEST_CASE(test_webhook_cache__value_format),
         TEST_CASE(test_webhook_cache__value_without_a_valid_mac_is_refused),
         TEST_CASE(test_webhook_cache__redis_needs_a_key),
+        TEST_CASE(test_webhook_cache__value_expiry_is_checked),
+        TEST_CASE(test_webhook_cache__redis_verdict_lives_locally_until_its_expiry),
+        TEST_CASE(test_webhook_cache__redis_value_out_of_its_time_is_verified_again),
         TEST_CASE(test_webhook_cache__concurrent_callers_share_one_verification),
         TEST_CASE(test_webhook_cache__no_store_verdict_reaches_the_waiters),
         TEST_CASE(test_webhook_cache__waiter_gives_up_at_its_deadline),

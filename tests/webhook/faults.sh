@@ -168,7 +168,8 @@ key=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'faults:*/test/app:v1' | head 
 check "the verdict for test/app:v1 is in Redis" [ -n "$key" ]
 # What anyone who can write to Redis could try: another digest for the same image.
 redis-cli -p "$REDIS_PORT" SET "$key" \
-    "v2|allowed|sha256:$(printf 'e%.0s' $(seq 64))||$(printf '0%.0s' $(seq 64))" EX 300 >/dev/null
+    "v3|$(($(date +%s) + 300))|allowed|sha256:$(printf 'e%.0s' $(seq 64))||$(printf '0%.0s' $(seq 64))" \
+    EX 300 >/dev/null
 WH_PID= # keep the first one running
 start_webhook "$CONFIG"
 before=$(wc -l <"$TEST_TMP/fault.log")
@@ -180,7 +181,7 @@ check "counted as a Redis error" [ "$(metric signet_webhook_redis_errors_total)"
 check "the registry was asked" [ "$(wc -l <"$TEST_TMP/fault.log")" -gt "$before" ]
 check "logged" grep -qF "ignoring a value for '$key' in redis whose MAC does not verify" "$WH_LOG"
 check "the secret is not logged" bash -c '! grep -qF -- "$(cat "$1")" "$2"' sh "$TEST_TMP/redis-hmac.key" "$WH_LOG"
-check "the planted value was replaced" bash -c '[ "$(redis-cli -p "$1" GET "$2" | cut -d"|" -f3)" = "$3" ]' \
+check "the planted value was replaced" bash -c '[ "$(redis-cli -p "$1" GET "$2" | cut -d"|" -f4)" = "$3" ]' \
     sh "$REDIS_PORT" "$key" "$OKDIGEST"
 stop_webhook
 WH_PID=$pid1 WH_URL=$url1 WH_LOG=$log1

@@ -2,8 +2,8 @@
 # signet-webhook's Redis client and shared verdict cache against a real redis-server (plain, with
 # a password and an ACL user, over TLS), through redis_probe (tests/webhook/redis_probe.c): the
 # exact values and expiries in Redis, exact error messages, passwords never shown, a server that
-# does not answer, Redis stopped mid-run while the cache keeps serving, and values planted in
-# Redis without the replicas' secret ignored.
+# does not answer, Redis stopped mid-run while the cache keeps serving, values planted in Redis
+# without the replicas' secret ignored, and signed values put back after they expired ignored.
 #
 # Environment (set by CTest): REDIS_PROBE, the probe binary.
 set -u
@@ -167,12 +167,26 @@ probe_stop() {
 }
 
 # signed KEY BODY [SECRET]: BODY as the verdict cache writes it under KEY, "BODY|<hex HMAC-SHA256
-# of KEY, a NUL byte and BODY>", computed here with openssl.
+# of KEY, a NUL byte and BODY>", computed here with openssl. BODY is "v3|<expiry>|<kind>|...".
 signed() {
     local mac
     mac=$(printf '%s\0%s' "$1" "$2" | openssl dgst -sha256 -hmac "${3:-$HMAC_KEY}" -r) ||
         die "openssl dgst -hmac failed"
     printf '%s|%s' "$2" "${mac%% *}"
+}
+
+# expect_stored KEY REST TTL SINCE: Redis holds, under KEY, the value a replica writes for REST
+# ("<kind>|<digest>|<reason>") with TTL: signed, its expiry between SINCE + TTL and now + TTL
+# (SINCE: the Unix time before the write).
+expect_stored() {
+    local got expiry now
+    now=$(date +%s)
+    got=$(redis-cli -p "$RPORT" GET "$1")
+    expiry=${got#v3|}
+    expiry=${expiry%%|*}
+    check "'$1' is stored as v3|<expiry>|$2|<mac>" test "$got" = "$(signed "$1" "v3|$expiry|$2")"
+    check "'$1' expires $3 s after it was written (got $expiry, written at $4..$now)" \
+        test "$expiry" -ge $(($4 + $3)) -a "$expiry" -le $((now + $3))
 }
 
 no_secret_shown() {
@@ -333,16 +347,18 @@ expect_error "no verdict cache without --hmac-key"
 probe --hmac-key 0123456789abcdef0123456789abcde "$URL" resolve img-a allowed # 31 bytes
 expect_status 2
 expect_stderr_contains "redis_probe: cannot make the verdict cache (out of memory, or a secret under 32 bytes)"
+t0=$(date +%s)
 probe "${HK[@]}" "$URL" resolve img-a allowed
 expect_stdout_is "allowed hit=0 verifications=1 digest=$DIGEST reason="
-check "stored as v2|allowed|digest||mac" test "$(rget img-a)" = "$(signed img-a "v2|allowed|$DIGEST|")"
+expect_stored img-a "allowed|$DIGEST|" 300 "$t0"
 check "for the TTL (300 s)" test "$(redis-cli -p "$RPORT" TTL img-a)" = 300
 # Another replica: the answer comes from Redis (its own verification would have said rejected).
 probe "${HK[@]}" "$URL" resolve img-a rejected
 expect_stdout_is "allowed hit=1 verifications=0 digest=$DIGEST reason="
+t0=$(date +%s)
 probe "${HK[@]}" "$URL" resolve img-r rejected
 expect_stdout_is "rejected hit=0 verifications=1 digest= reason=no signature for img-r"
-check "stored as v2|rejected||reason|mac" test "$(rget img-r)" = "$(signed img-r "v2|rejected||no signature for img-r")"
+expect_stored img-r "rejected||no signature for img-r" 10 "$t0"
 check "for the negative TTL (10 s)" test "$(redis-cli -p "$RPORT" TTL img-r)" = 10
 probe "${HK[@]}" "$URL" resolve img-r allowed
 expect_stdout_is "rejected hit=1 verifications=0 digest= reason=no signature for img-r"
@@ -365,9 +381,13 @@ check "a verdict with no_store set is not stored in Redis" test "$(redis-cli -p 
 : >cmds
 : >expected
 n=0
-for bad in "$(signed bad-1 "v2|error||registry down")" "$(signed bad-2 "v2|allowed|sha256:XYZ|")" \
-    "$(signed bad-3 "v2|allowed|$DIGEST")" "$(signed bad-4 "v2|allowed||two"$'\n'"lines")" \
-    "$(signed bad-5 "v2|allowed|sha256|")" "v1|allowed|$DIGEST|" "allowed"; do
+exp=$(($(date +%s) + 300))
+for bad in "$(signed bad-1 "v3|$exp|error||registry down")" "$(signed bad-2 "v3|$exp|allowed|sha256:XYZ|")" \
+    "$(signed bad-3 "v3|$exp|allowed|$DIGEST")" "$(signed bad-4 "v3|$exp|allowed||two"$'\n'"lines")" \
+    "$(signed bad-5 "v3|$exp|allowed|sha256|")" "v1|allowed|$DIGEST|" "allowed" \
+    "$(signed bad-8 "v2|allowed|$DIGEST|")" "$(signed bad-9 "v3|0$exp|allowed|$DIGEST|")" \
+    "$(signed bad-10 "v3|+$exp|allowed|$DIGEST|")" "$(signed bad-11 "v3||allowed|$DIGEST|")" \
+    "$(signed bad-12 "v3|${exp}0000000000|allowed|$DIGEST|")"; do
     n=$((n + 1))
     redis-cli -p "$RPORT" SET "bad-$n" "$bad" >/dev/null
     echo "resolve bad-$n rejected" >>cmds
@@ -379,7 +399,10 @@ probe_script cmds "${HK[@]}" "$URL"
 expect_stdout_equals_file expected
 expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an unusable value for 'bad-1' in redis"
 expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an unusable value for 'bad-6' in redis"
-check "the unusable value was replaced" test "$(rget bad-1)" = "$(signed bad-1 "v2|rejected||no signature for bad-1")"
+for key in bad-8 bad-9 bad-10 bad-11 bad-12; do
+    expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an unusable value for '$key' in redis"
+done
+expect_stored bad-1 "rejected||no signature for bad-1" 10 "$((exp - 300))"
 stop_redis "$RPID"
 
 new_test "values planted in Redis without the secret are ignored: the image is verified"
@@ -394,10 +417,12 @@ probe "${HK[@]}" "$URL" resolve real-rejected rejected
 expect_stdout_is "rejected hit=0 verifications=1 digest= reason=no signature for real-rejected"
 # What someone who can write to Redis, but has no secret, can do: no MAC, a MAC with another
 # secret, a value signed for another key, valid values copied to other keys.
-plant no-mac "v2|allowed|$EVIL_DIGEST|"
-plant empty-mac "v2|allowed|$EVIL_DIGEST||"
-plant other-secret "$(signed other-secret "v2|allowed|$EVIL_DIGEST|" 'another-secret-0123456789abcdef')"
-plant moved "$(signed other-key "v2|allowed|$EVIL_DIGEST|")"
+exp=$(($(date +%s) + 300))
+t0=$((exp - 300))
+plant no-mac "v3|$exp|allowed|$EVIL_DIGEST|"
+plant empty-mac "v3|$exp|allowed|$EVIL_DIGEST||"
+plant other-secret "$(signed other-secret "v3|$exp|allowed|$EVIL_DIGEST|" 'another-secret-0123456789abcdef')"
+plant moved "$(signed other-key "v3|$exp|allowed|$EVIL_DIGEST|")"
 plant copied-allowed "$(rget real-allowed)"
 plant copied-rejected "$(rget real-rejected)"
 plant prefix:real-allowed "$(rget real-allowed)"
@@ -417,14 +442,13 @@ expect_stdout_equals_file expected
 for key in no-mac empty-mac other-secret moved copied-allowed copied-rejected prefix:real-allowed; do
     expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring a value for '$key' in redis whose MAC does not verify (not written by a replica with this redis.hmacKeyFile)"
 done
-check "the planted value was replaced by a signed verdict" \
-    test "$(rget no-mac)" = "$(signed no-mac "v2|rejected||no signature for no-mac")"
+expect_stored no-mac "rejected||no signature for no-mac" 10 "$t0" # replaced by a signed verdict
 # The control: the same planted value signed with the secret, as documented, is believed.
-plant signed "$(signed signed "v2|allowed|$EVIL_DIGEST|")"
+plant signed "$(signed signed "v3|$exp|allowed|$EVIL_DIGEST|")"
 probe "${HK[@]}" "$URL" resolve signed rejected
 expect_stdout_is "allowed hit=1 verifications=0 digest=$EVIL_DIGEST reason="
 # A key whose value keeps failing is logged once, however often it is read.
-plant again "v2|allowed|$EVIL_DIGEST|"
+plant again "v3|$exp|allowed|$EVIL_DIGEST|"
 printf '%s\n' "resolve again allowed" "resolve again allowed" stats >cmds
 printf '%s\n' "allowed hit=0 verifications=1 digest=$DIGEST reason=" \
     "allowed hit=0 verifications=2 digest=$DIGEST reason=" \
@@ -435,13 +459,61 @@ check "logged once" test "$(grep -c "ignoring a value for 'again'" "$RUN_ERR")" 
 no_secret_shown "$HMAC_KEY"
 stop_redis "$RPID"
 
+new_test "signed values put back after they expired, or expiring too late, are ignored"
+: >"$TEST_DIR/probe.err"
+start_redis "$TEST_DIR/redis" 0
+URL=redis://127.0.0.1:$RPORT
+now=$(date +%s)
+# What a replica wrote an hour ago, written back by whoever can write to Redis (no EX: Redis
+# would keep it forever); what expires just now; a replica with a longer TTL (or a clock far
+# ahead); the same for a denial (negative TTL 10 s).
+plant replayed "$(signed replayed "v3|$((now - 3300))|allowed|$EVIL_DIGEST|")"
+plant just-expired "$(signed just-expired "v3|$now|allowed|$EVIL_DIGEST|")"
+plant too-late "$(signed too-late "v3|$((now + 300 + 60 + 30))|allowed|$EVIL_DIGEST|")"
+plant too-late-denial "$(signed too-late-denial "v3|$((now + 10 + 60 + 30))|rejected||planted")"
+# Within the 60 s a replica's clock may be ahead: believed.
+plant skewed "$(signed skewed "v3|$((now + 300 + 30))|allowed|$EVIL_DIGEST|")"
+printf '%s\n' "resolve replayed rejected" "resolve just-expired rejected" "resolve too-late rejected" \
+    "resolve too-late-denial allowed" "resolve skewed rejected" "resolve replayed rejected" stats >cmds
+printf '%s\n' "rejected hit=0 verifications=1 digest= reason=no signature for replayed" \
+    "rejected hit=0 verifications=2 digest= reason=no signature for just-expired" \
+    "rejected hit=0 verifications=3 digest= reason=no signature for too-late" \
+    "allowed hit=0 verifications=4 digest=$DIGEST reason=" \
+    "allowed hit=1 verifications=4 digest=$EVIL_DIGEST reason=" \
+    "rejected hit=1 verifications=4 digest= reason=no signature for replayed" \
+    "hits=1 misses=5 redis_hits=1 redis_errors=4 coalesced=0 evictions=0 entries=5" >expected
+probe_script cmds "${HK[@]}" "$URL"
+expect_stdout_equals_file expected
+for key in replayed just-expired; do
+    expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring an expired value for '$key' in redis (replayed, or the clocks of the replicas disagree)"
+done
+for key in too-late too-late-denial; do
+    expect_stderr_contains "signet-webhook: warning: verdict cache: ignoring a value for '$key' in redis that expires later than this replica's TTL allows (written by a replica with a longer TTL, or the clocks of the replicas disagree)"
+done
+expect_stored replayed "rejected||no signature for replayed" 10 "$now"
+# A verdict from Redis is kept locally only until its expiry, even if Redis keeps it longer.
+exp=$(($(date +%s) + 3))
+plant brief "$(signed brief "v3|$exp|allowed|$EVIL_DIGEST|")"
+probe_start "${HK[@]}" "$URL"
+ask_expect "resolve brief rejected" "allowed hit=1 verifications=0 digest=$EVIL_DIGEST reason="
+ask_expect "resolve brief rejected" "allowed hit=1 verifications=0 digest=$EVIL_DIGEST reason="
+ask_expect stats "hits=1 misses=1 redis_hits=1 redis_errors=0 coalesced=0 evictions=0 entries=1"
+while [ "$(date +%s)" -lt "$exp" ]; do sleep 0.1; done
+ask_expect "resolve brief rejected" "rejected hit=0 verifications=1 digest= reason=no signature for brief"
+ask_expect stats "hits=1 misses=2 redis_hits=1 redis_errors=1 coalesced=0 evictions=0 entries=1"
+probe_stop
+check "logged as expired" grep -qF "ignoring an expired value for 'brief' in redis" "$TEST_DIR/probe.err"
+stop_redis "$RPID"
+
 new_test "Redis stopped mid-run: calls fail fast, the cache serves local entries, then recovers"
 start_redis "$TEST_DIR/redis" 0
 URL=redis://127.0.0.1:$RPORT
 # The backoff outlasts the commands below, so the outage is one failure and one log line.
 probe_start "${HK[@]}" --backoff 2000 "$URL"
+t0=$(date +%s)
 ask_expect "resolve img allowed" "allowed hit=0 verifications=1 digest=$DIGEST reason="
-ask_expect "get img" "found $(signed img "v2|allowed|$DIGEST|")"
+expect_stored img "allowed|$DIGEST|" 300 "$t0"
+ask_expect "get img" "found $(redis-cli -p "$RPORT" GET img)"
 stop_redis "$RPID"
 ask_expect "get img" "error cannot connect to redis '127.0.0.1:$RPORT': Connection refused"
 expect_fast 100
@@ -461,8 +533,9 @@ while [ "$ANSWER" != missing ] && [ "$SECONDS" -lt "$deadline" ]; do
     ask "get img"
 done
 expect_eq "$ANSWER" missing "Redis is used again after a restart (an empty one)"
+t0=$(date +%s)
 ask_expect "resolve img3 allowed" "allowed hit=0 verifications=3 digest=$DIGEST reason="
-check "and written to" test "$(redis-cli -p "$RPORT" GET img3)" = "$(signed img3 "v2|allowed|$DIGEST|")"
+expect_stored img3 "allowed|$DIGEST|" 300 "$t0" # and written to
 probe_stop
 check "the outage was logged once, with the first error" test "$(grep -c 'redis unavailable' "$TEST_DIR/probe.err")" = 1
 check "in these words" grep -qxF "signet-webhook: warning: redis unavailable, not tried again for 2000 ms: cannot connect to redis '127.0.0.1:$RPORT': Connection refused" "$TEST_DIR/probe.err"

@@ -3,12 +3,13 @@
  * recently used, and a list of keys being verified now ("flights") that later callers of the
  * same key wait on. One mutex guards both; verifications and Redis calls run outside it.
  *
- * In Redis a verdict is "v2|allowed|<digest>|<reason>|<mac>" or "v2|rejected|...", <mac> an
- * HMAC-SHA256 of the Redis key and the value (cache_internal.h): whoever can write to Redis but
- * does not hold the replicas' secret cannot make one admit an image, nor move a verdict to
- * another key. What Redis gives back is checked and parsed strictly and ignored unless it is
- * exactly that; ERROR verdicts stay local, since they describe this replica's trouble, not the
- * image.
+ * In Redis a verdict is "v3|<expiry>|allowed|<digest>|<reason>|<mac>" or
+ * "v3|<expiry>|rejected|...", <mac> an HMAC-SHA256 of the Redis key and the value
+ * (cache_internal.h): whoever can write to Redis but does not hold the replicas' secret cannot make
+ * one admit an image, nor move a verdict to another key, nor keep one alive past <expiry> (the
+ * wall-clock time its TTL ends, which Redis cannot be trusted to enforce) by writing it back. What
+ * Redis gives back is checked and parsed strictly and ignored unless it is exactly that; ERROR
+ * verdicts stay local, since they describe this replica's trouble, not the image.
  */
 #include "cache_internal.h"
 #include "log.h"
@@ -25,10 +26,15 @@
 #include <sodium.h>
 
 #define WAIT_DEADLINE_REASON "deadline exceeded while waiting for a verification of the same image"
-#define VALUE_MAGIC          "v2|"
+#define VALUE_MAGIC          "v3|"
 #define MAC_LEN              32
 #define MAC_HEX_LEN          (2 * MAC_LEN)
-/* Big enough for any value this file writes (magic, kind, digest, reason, MAC and separators). */
+/* How far ahead of this replica's clock another replica's may be (NTP keeps nodes far closer). */
+#define CLOCK_SKEW_S 60
+/* An expiry has at most this many digits: no arithmetic on it overflows. */
+#define EXPIRY_DIGITS_MAX 18
+/* Big enough for any value this file writes (magic, expiry, kind, digest, reason, MAC and
+ * separators). */
 #define VALUE_MAX 2048
 /* Keys whose unusable value was logged, by hash: each is logged once, unless another key takes
  * its slot in the meantime. */
@@ -65,8 +71,10 @@ struct wh_cache {
     size_t hmac_key_len;
     EVP_MAC *hmac;
     struct flight *flights;
-    wh_cache_clock_fn clock;
+    wh_cache_clock_fn clock; /* monotonic: local TTLs */
     void *clock_arg;
+    wh_cache_clock_fn wall_clock; /* the expiries in Redis, which all replicas must agree on */
+    void *wall_clock_arg;
     wh_cache_stats stats;
     uint64_t reported[REPORTED_SLOTS];
 };
@@ -76,6 +84,13 @@ monotonic_clock(struct timespec *out, void *arg)
 {
     (void)arg;
     clock_gettime(CLOCK_MONOTONIC, out);
+}
+
+static void
+real_clock(struct timespec *out, void *arg)
+{
+    (void)arg;
+    clock_gettime(CLOCK_REALTIME, out);
 }
 
 /* FNV-1a. */
@@ -93,6 +108,12 @@ static int
 time_reached(const struct timespec *now, const struct timespec *t)
 {
     return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
+}
+
+static unsigned int
+ttl_of(const wh_cache *cache, wh_verdict_kind kind)
+{
+    return kind == WH_VERDICT_ALLOWED ? cache->ttl_s : cache->negative_ttl_s;
 }
 
 static void
@@ -168,11 +189,13 @@ entries_clear(wh_cache *cache)
         entry_remove(cache, cache->oldest);
 }
 
-/* Keep @p verdict for its TTL, making room by dropping the least recently used entry. */
+/* Keep @p verdict for its TTL, or for @p left if that is shorter (NULL: no such limit), making
+ * room by dropping the least recently used entry. */
 static void
-entry_store(wh_cache *cache, const char *name, uint64_t hash, const wh_verdict *verdict)
+entry_store(wh_cache *cache, const char *name, uint64_t hash, const wh_verdict *verdict,
+            const struct timespec *left)
 {
-    unsigned int ttl = verdict->kind == WH_VERDICT_ALLOWED ? cache->ttl_s : cache->negative_ttl_s;
+    unsigned int ttl = ttl_of(cache, verdict->kind);
     size_t len = strlen(name);
     struct timespec now;
     struct entry *e;
@@ -202,7 +225,16 @@ entry_store(wh_cache *cache, const char *name, uint64_t hash, const wh_verdict *
     }
     e->verdict = *verdict;
     e->expires = now;
-    e->expires.tv_sec += (time_t)ttl;
+    if (left != NULL && left->tv_sec < (time_t)ttl) {
+        e->expires.tv_sec += left->tv_sec;
+        e->expires.tv_nsec += left->tv_nsec;
+        if (e->expires.tv_nsec >= 1000000000L) {
+            e->expires.tv_sec++;
+            e->expires.tv_nsec -= 1000000000L;
+        }
+    } else {
+        e->expires.tv_sec += (time_t)ttl;
+    }
     lru_push_newest(cache, e);
 }
 
@@ -310,25 +342,41 @@ wh_cache__value_encode(const wh_cache *cache, char *out, size_t size, const char
                        const wh_verdict *v)
 {
     char hex[MAC_HEX_LEN + 1];
+    struct timespec now;
     int n, m;
 
     if ((v->kind != WH_VERDICT_ALLOWED && v->kind != WH_VERDICT_REJECTED) ||
         !digest_ok(v->digest) || !reason_ok(v->reason))
         return -1;
-    n = snprintf(out, size, VALUE_MAGIC "%s|%s|%s", kind_word(v->kind), v->digest, v->reason);
+    cache->wall_clock(&now, cache->wall_clock_arg);
+    /* The second is rounded down: the verdict never outlives its TTL. */
+    n = snprintf(out, size, VALUE_MAGIC "%lld|%s|%s|%s",
+                 (long long)now.tv_sec + ttl_of(cache, v->kind), kind_word(v->kind), v->digest,
+                 v->reason);
     if (n < 0 || (size_t)n >= size || value_mac(cache, hex, name, out, (size_t)n) != 0)
         return -1;
     m = snprintf(out + n, size - (size_t)n, "|%s", hex);
     return m >= 0 && (size_t)m < size - (size_t)n ? 0 : -1;
 }
 
-/* "v2|<kind>|<digest>|<reason>" without its MAC. */
+/* "v3|<expiry>|<kind>|<digest>|<reason>" without its MAC. */
 static int
-body_decode(wh_verdict *out, const char *body)
+body_decode(wh_verdict *out, long long *expiry, const char *body)
 {
     const char *p = body + strlen(VALUE_MAGIC), *bar;
+    int digits = 0;
     size_t len;
 
+    /* Decimal, without a sign or a leading zero. */
+    if (*p < '1' || *p > '9')
+        return WH_CACHE__UNUSABLE;
+    for (*expiry = 0; *p >= '0' && *p <= '9'; p++) {
+        if (++digits > EXPIRY_DIGITS_MAX)
+            return WH_CACHE__UNUSABLE;
+        *expiry = *expiry * 10 + (*p - '0');
+    }
+    if (*p++ != '|')
+        return WH_CACHE__UNUSABLE;
     if (strncmp(p, "allowed|", 8) == 0) {
         out->kind = WH_VERDICT_ALLOWED;
         p += 8;
@@ -352,10 +400,15 @@ body_decode(wh_verdict *out, const char *body)
 }
 
 int
-wh_cache__value_decode(const wh_cache *cache, wh_verdict *out, const char *name, const char *value)
+wh_cache__value_decode(const wh_cache *cache, wh_verdict *out, struct timespec *left,
+                       const char *name, const char *value)
 {
     char body[VALUE_MAX], hex[MAC_HEX_LEN + 1];
     size_t len = strlen(value), body_len;
+    struct timespec now;
+    long long expiry;
+    wh_verdict v;
+    int rc;
 
     if (strncmp(value, VALUE_MAGIC, strlen(VALUE_MAGIC)) != 0 || len >= sizeof(body))
         return WH_CACHE__UNUSABLE;
@@ -368,7 +421,23 @@ wh_cache__value_decode(const wh_cache *cache, wh_verdict *out, const char *name,
         return WH_CACHE__BAD_MAC;
     memcpy(body, value, body_len);
     body[body_len] = '\0';
-    return body_decode(out, body);
+    if ((rc = body_decode(&v, &expiry, body)) != 0)
+        return rc;
+    /* Not Redis's expiry: whoever can write to Redis can put back a value signed long ago. */
+    cache->wall_clock(&now, cache->wall_clock_arg);
+    if (expiry <= (long long)now.tv_sec)
+        return WH_CACHE__EXPIRED;
+    if (expiry - (long long)now.tv_sec > (long long)ttl_of(cache, v.kind) + CLOCK_SKEW_S)
+        return WH_CACHE__TOO_LATE;
+    /* expiry - now, to the nanosecond. */
+    left->tv_sec = (time_t)(expiry - (long long)now.tv_sec - 1);
+    left->tv_nsec = 1000000000L - now.tv_nsec;
+    if (left->tv_nsec == 1000000000L) {
+        left->tv_sec++;
+        left->tv_nsec = 0;
+    }
+    *out = v;
+    return 0;
 }
 
 static void
@@ -398,13 +467,26 @@ report_unusable(wh_cache *cache, const char *name, uint64_t hash, int why)
                "verdict cache: ignoring a value for '%s' in redis whose MAC does not verify (not "
                "written by a replica with this redis.hmacKeyFile)",
                name);
+    else if (why == WH_CACHE__EXPIRED)
+        wh_log(WH_LOG_WARN,
+               "verdict cache: ignoring an expired value for '%s' in redis (replayed, or the "
+               "clocks of the replicas disagree)",
+               name);
+    else if (why == WH_CACHE__TOO_LATE)
+        wh_log(WH_LOG_WARN,
+               "verdict cache: ignoring a value for '%s' in redis that expires later than this "
+               "replica's TTL allows (written by a replica with a longer TTL, or the clocks of the "
+               "replicas disagree)",
+               name);
     else
         wh_log(WH_LOG_WARN, "verdict cache: ignoring an unusable value for '%s' in redis", name);
 }
 
-/* 1 with a shared verdict in @p out, 0 when Redis has none (or is unavailable). */
+/* 1 with a shared verdict in @p out and the time it has left in @p left, 0 when Redis has none
+ * (or is unavailable). */
 static int
-redis_fetch(wh_cache *cache, const char *name, uint64_t hash, wh_verdict *out)
+redis_fetch(wh_cache *cache, const char *name, uint64_t hash, wh_verdict *out,
+            struct timespec *left)
 {
     char value[VALUE_MAX], err[512];
     int rc = wh_redis_get(cache->redis, name, value, sizeof(value), err, sizeof(err));
@@ -416,7 +498,7 @@ redis_fetch(wh_cache *cache, const char *name, uint64_t hash, wh_verdict *out)
     }
     if (rc == 0)
         return 0;
-    if ((rc = wh_cache__value_decode(cache, out, name, value)) != 0) {
+    if ((rc = wh_cache__value_decode(cache, out, left, name, value)) != 0) {
         report_unusable(cache, name, hash, rc);
         return 0;
     }
@@ -426,7 +508,7 @@ redis_fetch(wh_cache *cache, const char *name, uint64_t hash, wh_verdict *out)
 static void
 redis_store(wh_cache *cache, const char *name, const wh_verdict *verdict)
 {
-    unsigned int ttl = verdict->kind == WH_VERDICT_ALLOWED ? cache->ttl_s : cache->negative_ttl_s;
+    unsigned int ttl = ttl_of(cache, verdict->kind);
     char value[VALUE_MAX], err[512];
 
     if (ttl == 0 || wh_cache__value_encode(cache, value, sizeof(value), name, verdict) != 0)
@@ -478,6 +560,7 @@ wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s
     cache->negative_ttl_s = negative_ttl_s;
     cache->redis = redis;
     cache->clock = monotonic_clock;
+    cache->wall_clock = real_clock;
     return cache;
 fail:
     wh_cache_free(cache);
@@ -503,6 +586,13 @@ wh_cache_set_clock(wh_cache *cache, wh_cache_clock_fn clock, void *arg)
 {
     cache->clock = clock != NULL ? clock : monotonic_clock;
     cache->clock_arg = arg;
+}
+
+void
+wh_cache_set_wall_clock(wh_cache *cache, wh_cache_clock_fn clock, void *arg)
+{
+    cache->wall_clock = clock != NULL ? clock : real_clock;
+    cache->wall_clock_arg = arg;
 }
 
 /* Wait for @p f to land, until @p deadline (NULL: no limit). Called and returns with the lock. */
@@ -535,7 +625,7 @@ wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
     uint64_t hash = hash_name(key);
     size_t len = strlen(key);
     struct flight *f = NULL;
-    struct timespec now;
+    struct timespec now, left;
     struct entry *e;
     int shared = 0;
 
@@ -579,7 +669,7 @@ wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
     pthread_mutex_unlock(&cache->lock);
 
     if (cache->redis != NULL)
-        shared = redis_fetch(cache, key, hash, out);
+        shared = redis_fetch(cache, key, hash, out, &left);
     if (!shared)
         verify(out, arg);
 
@@ -587,7 +677,7 @@ wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *key,
     if (shared)
         cache->stats.redis_hits++;
     if (!out->no_store)
-        entry_store(cache, key, hash, out);
+        entry_store(cache, key, hash, out, shared ? &left : NULL);
     if (f != NULL) {
         flight_land(cache, f, out);
         flight_put(f);

@@ -44,10 +44,12 @@ typedef struct wh_cache_stats {
 
 /*
  * ttl_s 0 disables caching of allowed verdicts, negative_ttl_s 0 of the others; @p redis may be
- * NULL and is not owned. Values in Redis carry an HMAC-SHA256 with @p hmac_key over the key and
- * the value, and a value whose MAC does not verify is ignored: with @p redis, @p hmac_key is
- * required (at least WH_CACHE_HMAC_KEY_MIN bytes; copied into guarded memory); without, it may
- * be NULL with @p hmac_key_len 0. NULL when out of memory or without a key that is required.
+ * NULL and is not owned. Values in Redis carry their expiry (wall clock) and an HMAC-SHA256 with
+ * @p hmac_key over the key and the value; a value whose MAC does not verify, that has expired or
+ * that expires later than now + its TTL + 60 s of clock skew is ignored, and a verdict from Redis
+ * is kept locally no longer than its expiry. With @p redis, @p hmac_key is required (at least
+ * WH_CACHE_HMAC_KEY_MIN bytes; copied into guarded memory); without, it may be NULL with
+ * @p hmac_key_len 0. NULL when out of memory or without a key that is required.
  */
 wh_cache *wh_cache_new(size_t max_entries, unsigned int ttl_s, unsigned int negative_ttl_s,
                        wh_redis *redis, const unsigned char *hmac_key, size_t hmac_key_len);
@@ -78,5 +80,9 @@ void wh_cache_clear(wh_cache *cache);
  * before any other call. Waiting for another caller's verification always uses the real clock. */
 typedef void (*wh_cache_clock_fn)(struct timespec *out, void *arg);
 void wh_cache_set_clock(wh_cache *cache, wh_cache_clock_fn clock, void *arg);
+
+/* The clock the expiries written into Redis values are read from and checked against; the default
+ * reads CLOCK_REALTIME, since replicas share no other. For tests, as wh_cache_set_clock. */
+void wh_cache_set_wall_clock(wh_cache *cache, wh_cache_clock_fn clock, void *arg);
 
 #endif
