@@ -73,7 +73,7 @@ void wh_cache_resolve(wh_cache *cache, wh_verdict *out, int *hit, const char *ke
 
 void wh_cache_stats_get(wh_cache *cache, wh_cache_stats *out);
 
-/* Drop every local entry (after a reload that changed trust roots, say). */
+/* Drop every local entry. Reloads need not: keys hold the validator's digest. (For tests.) */
 void wh_cache_clear(wh_cache *cache);
 
 /* The clock TTLs are measured with; the default reads CLOCK_MONOTONIC. For tests, which set it

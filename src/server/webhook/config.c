@@ -510,10 +510,14 @@ resolve_path(struct parse *p, const yaml_node_t *n, const char *path, char **out
         return fail(p, n, "path is longer than %d bytes", PATH_LEN_MAX - 1);
     if ((*out = malloc(size)) == NULL)
         return fail_at(p, SIGNET_ENOMEM, n->start_mark, "out of memory");
-    if (path[0] == '/' || p->dir[0] == '\0')
-        snprintf(*out, size, "%s", path);
-    else
-        snprintf(*out, size, "%s/%s", p->dir, path);
+    if (path[0] == '/' || p->dir[0] == '\0') {
+        memcpy(*out, path, size);
+    } else {
+        size_t dir_len = strlen(p->dir);
+        memcpy(*out, p->dir, dir_len);
+        (*out)[dir_len] = '/';
+        memcpy(*out + dir_len + 1, path, size - dir_len - 1); /* its NUL included */
+    }
     return SIGNET_OK;
 }
 
