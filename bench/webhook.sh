@@ -64,6 +64,7 @@ verify_ms() {
 }
 
 start_webhook() {
+    : > webhook.log # exists before the server writes to it: read below at once
     "$bin/signet-webhook" --config webhook.yaml --listen 127.0.0.1:0 --tls-cert tls.crt \
         --tls-key tls.key 2>webhook.log &
     wh_pid=$!

@@ -47,6 +47,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
     printf 'rules:\n  - pattern: "%s/demo/*"\n    validator: cosign-release\n' "$REGISTRY"
     printf 'default: deny\nregistries:\n  allowHttp: ["%s"]\n' "$REGISTRY"
 } > webhook.yaml
+: > webhook.log # exists before the server writes to it: read below at once
 "$root/build/bin/signet-webhook" --config webhook.yaml --listen 127.0.0.1:0 \
     --tls-cert webhook.crt --tls-key webhook.key 2> webhook.log &
 webhook_pid=$!
