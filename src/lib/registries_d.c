@@ -14,6 +14,7 @@
 #include "registries_d_internal.h"
 
 #include <dirent.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ struct signet_registries_d {
     char *default_file;
     struct rd_scope *scopes;
     size_t nscopes, cap;
+    unsigned char content_digest[32]; /* chains the name and bytes of every file added */
 };
 
 /* ---- memory ---- */
@@ -443,6 +445,32 @@ merge(struct signet_registries_d *cfg, signet_ctx *ctx, struct signet_registries
     return SIGNET_OK;
 }
 
+/* content_digest = SHA-256(content_digest, len(path), path, len(yaml), yaml). */
+static int
+chain_digest(signet_registries_d *cfg, signet_ctx *ctx, const void *yaml, size_t len,
+             const char *path)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    uint64_t lens[2] = {strlen(path), len};
+    unsigned int out_len = 0;
+    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(md, cfg->content_digest, sizeof(cfg->content_digest)) == 1 &&
+             EVP_DigestUpdate(md, &lens[0], sizeof(lens[0])) == 1 &&
+             EVP_DigestUpdate(md, path, lens[0]) == 1 &&
+             EVP_DigestUpdate(md, &lens[1], sizeof(lens[1])) == 1 &&
+             (len == 0 || EVP_DigestUpdate(md, yaml, len) == 1) &&
+             EVP_DigestFinal_ex(md, cfg->content_digest, &out_len) == 1;
+
+    EVP_MD_CTX_free(md);
+    return ok ? SIGNET_OK : signet_error__set(ctx, SIGNET_ECRYPTO, "cannot hash '%s'", path);
+}
+
+const unsigned char *
+signet_registries_d__content_digest(const signet_registries_d *cfg)
+{
+    return cfg->content_digest;
+}
+
 int
 signet_registries_d__add(signet_registries_d *cfg, signet_ctx *ctx, const void *yaml, size_t len,
                          const char *path)
@@ -454,6 +482,8 @@ signet_registries_d__add(signet_registries_d *cfg, signet_ctx *ctx, const void *
     int rc = SIGNET_OK, have_doc = 0;
 
     SIGNET_ASSERT_ARG(ctx, cfg != NULL && (yaml != NULL || len == 0) && path != NULL);
+    if ((rc = chain_digest(cfg, ctx, yaml, len, path)) != SIGNET_OK)
+        return rc;
     memset(&file_cfg, 0, sizeof(file_cfg));
     file_cfg.def.attachments = -1;
     if (len > SIGNET_REGISTRIES_D_FILE_MAX)

@@ -18,4 +18,8 @@ int signet_registries_d__new(signet_registries_d **out, signet_ctx *ctx);
 int signet_registries_d__add(signet_registries_d *cfg, signet_ctx *ctx, const void *yaml,
                              size_t len, const char *path);
 
+/* 32 bytes that change when any file's name or bytes added to @p cfg change (the webhook keys its
+ * verdict cache on it). */
+const unsigned char *signet_registries_d__content_digest(const signet_registries_d *cfg);
+
 #endif

@@ -914,6 +914,28 @@ test_webhook_config__digest(void)
 }
 
 static void
+test_webhook_config__digest_covers_registries_d(void)
+{
+    char yaml[1024];
+    unsigned char before[4][32], after[4][32];
+
+    CHECK(mkdir(in_dir("rd-digest"), 0700) == 0);
+    put_file("rd-digest/a.yaml", "default-docker:\n  lookaside: file:///tmp/one\n", 44);
+    snprintf(yaml, sizeof(yaml),
+             "validators:\n"
+             "  - {name: p, type: policy, policy: %s, registriesD: %s}\n",
+             in_dir("digest-policy.json"), in_dir("rd-digest"));
+    put_file("digest-policy.json", POLICY, strlen(POLICY));
+    digests(before, yaml);
+    digests(after, yaml);
+    CHECK(memcmp(before[0], after[0], 32) == 0);
+    /* Signatures now looked up elsewhere: another verdict, another digest. */
+    put_file("rd-digest/a.yaml", "default-docker:\n  lookaside: file:///tmp/two\n", 44);
+    digests(after, yaml);
+    CHECK(memcmp(before[0], after[0], 32) != 0);
+}
+
+static void
 test_webhook_config__load_errors(void)
 {
     char err[WH_CONFIG_ERROR_MAX];
@@ -955,6 +977,7 @@ main(void)
         TEST_CASE(test_webhook_config__match),
         TEST_CASE(test_webhook_config__namespaces),
         TEST_CASE(test_webhook_config__digest),
+        TEST_CASE(test_webhook_config__digest_covers_registries_d),
         TEST_CASE(test_webhook_config__load_errors),
         TEST_CASE(test_webhook_config__normalise_match),
         TEST_CASE(test_webhook_config__too_many_roots),

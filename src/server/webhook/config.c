@@ -13,6 +13,7 @@
 /* signet_file__read() with SIGNET_FILE__FOLLOW: files mounted from ConfigMaps and Secrets are
  * symbolic links. */
 #include "internal.h"
+#include "registries_d_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1042,8 +1043,8 @@ digest_roots(EVP_MD_CTX *md, unsigned char tag, const wh_config *cfg, const size
 /*
  * SHA-256 over what decides a validator's verdicts, each field tagged and length-prefixed:
  * type, root keys (sorted), effective threshold, required keys (sorted), signature repository,
- * annotations (sorted), approve, policy bytes, the registries.d directory, and the resources
- * file a policy's kbs:/// keys come from. Names are not in it.
+ * annotations (sorted), approve, policy bytes, the registries.d directory and its files' bytes,
+ * and the resources file a policy's kbs:/// keys come from. Names are not in it.
  */
 static int
 validator_digest(struct parse *p, wh_validator *v, const signet_buf *policy)
@@ -1075,7 +1076,9 @@ validator_digest(struct parse *p, wh_validator *v, const signet_buf *policy)
     ok = ok && digest_uint(md, 'y', (uint64_t)v->approve) &&
          digest_put(md, 'p', policy->ptr, policy->size) &&
          digest_uint(md, 'd', v->registries_d != NULL) &&
-         (v->registries_d == NULL || digest_put(md, 'd', v->registries_d, strlen(v->registries_d)));
+         (v->registries_d == NULL ||
+          (digest_put(md, 'd', v->registries_d, strlen(v->registries_d)) &&
+           digest_put(md, 'D', signet_registries_d__content_digest(v->registries), 32)));
     if (ok && v->type == WH_VALIDATOR_POLICY && p->cfg->kbs != NULL)
         ok = digest_put(md, 'R', p->resources_sha, sizeof(p->resources_sha));
     ok = ok && EVP_DigestFinal_ex(md, v->digest, &len) == 1 && len == sizeof(v->digest);
