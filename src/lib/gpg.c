@@ -71,6 +71,26 @@ take_data(signet_buf *out, gpgme_data_t *data)
     return rc;
 }
 
+/* Signed content written by gpgme, bounded: a compressed message can expand a 4 MiB signature
+ * into gigabytes, which must not be collected in memory first. */
+struct bounded_out {
+    signet_buf buf;
+    int overflow;
+};
+
+static ssize_t
+bounded_write(void *handle, const void *data, size_t size)
+{
+    struct bounded_out *b = handle;
+
+    if (signet_buf_put(&b->buf, data, size) != SIGNET_OK) {
+        b->overflow = 1;
+        errno = EFBIG;
+        return -1;
+    }
+    return (ssize_t)size;
+}
+
 /* Write the ephemeral home's gpg.conf; @p agent allows gpg to start a gpg-agent. */
 static int
 write_conf(signet_gpg *gpg, signet_ctx *ctx, int agent)
@@ -262,6 +282,8 @@ int
 signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gpg *gpg,
                   const void *signature, size_t len)
 {
+    struct gpgme_data_cbs cbs = {NULL, bounded_write, NULL, NULL};
+    struct bounded_out text = {SIGNET_BUF_INIT, 0};
     gpgme_data_t sig = NULL, plain = NULL;
     gpgme_verify_result_t result;
     gpgme_signature_t s;
@@ -274,13 +296,25 @@ signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gp
     if (len > SIGNET_GPG_SIGNATURE_MAX)
         return signet_error__set(ctx, SIGNET_ETOOLARGE, "signature larger than %u bytes",
                                  SIGNET_GPG_SIGNATURE_MAX);
+    /* The content goes to @p payload only once it verified, within what is left of its room. */
+    signet_buf_init(&text.buf,
+                    payload->max == 0              ? SIGNET_GPG_SIGNATURE_MAX
+                    : payload->max > payload->size ? payload->max - payload->size
+                                                   : 1,
+                    0);
     if ((err = gpgme_data_new_from_mem(&sig, signature, len, 0)) != 0 ||
-        (err = gpgme_data_new(&plain)) != 0) {
+        (err = gpgme_data_new_from_cbs(&plain, &cbs, &text)) != 0) {
         rc = gpgme_failed(ctx, SIGNET_ENOMEM, err, "verifying");
         goto out;
     }
     /* Non-detached: the content comes out of the signed message itself. */
-    if ((err = gpgme_op_verify(gpg->gpgme, sig, NULL, plain)) != 0) {
+    err = gpgme_op_verify(gpg->gpgme, sig, NULL, plain);
+    if (text.overflow) {
+        rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "signed content larger than %zu bytes",
+                               text.buf.max);
+        goto out;
+    }
+    if (err != 0) {
         rc = gpgme_failed(ctx, SIGNET_EVERIFY, err, "not a valid signed message");
         goto out;
     }
@@ -310,11 +344,12 @@ signet_gpg_verify(signet_buf *payload, char *primary, signet_ctx *ctx, signet_gp
         rc = signet_error__set(ctx, SIGNET_EVERIFY, "signature by key %s is not accepted", fpr);
         goto out;
     }
-    if (take_data(payload, &plain) != SIGNET_OK)
+    if (signet_buf_put(payload, text.buf.ptr ? text.buf.ptr : "", text.buf.size) != SIGNET_OK)
         rc = signet_error__set(ctx, SIGNET_ETOOLARGE, "signed content too large");
 out:
     gpgme_data_release(plain);
     gpgme_data_release(sig);
+    signet_buf_dispose(&text.buf);
     if (rc != SIGNET_OK)
         primary[0] = '\0';
     return rc;
@@ -354,6 +389,14 @@ out:
     return rc;
 }
 
+static int
+is_fingerprint(const char *text)
+{
+    size_t n = strlen(text);
+
+    return (n == 40 || n == 64) && strspn(text, "0123456789abcdefABCDEF") == n;
+}
+
 int
 signet_gpg_export(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char *fingerprint)
 {
@@ -363,6 +406,11 @@ signet_gpg_export(signet_buf *out, signet_ctx *ctx, signet_gpg *gpg, const char 
     int rc = SIGNET_OK;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && gpg != NULL && fingerprint != NULL);
+    /* GnuPG takes a pattern: "" or a name would export every key that matches. */
+    if (!is_fingerprint(fingerprint))
+        return signet_error__set(
+            ctx, SIGNET_ENOTFOUND,
+            "no GPG public key '%.80s': not a fingerprint (40 or 64 hex digits)", fingerprint);
     if ((err = gpgme_data_new(&data)) != 0 ||
         (err = gpgme_op_export(gpg->gpgme, fingerprint, 0, data)) != 0) {
         rc = gpgme_failed(ctx, SIGNET_ECRYPTO, err, "exporting a GPG key");

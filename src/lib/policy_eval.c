@@ -435,7 +435,7 @@ signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet
 {
     signet_policy_eval_options defaults = SIGNET_POLICY_EVAL_OPTIONS_INIT;
     const struct signet_policy_requirements *reqs;
-    char name[SIGNET_REFERENCE_NAME_MAX * 2 + 200];
+    char name[SIGNET_REFERENCE_NAME_MAX * 2 + 200], first[SIGNET_DIGEST_MAX] = "";
     int rc;
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && policy != NULL && reg != NULL && image != NULL);
@@ -470,6 +470,17 @@ signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet
             break;
         default:
             rc = signet_error__set(&why, SIGNET_EPOLICY, "signedBaseLayer not implemented yet!");
+        }
+        /* Each requirement resolves the tag itself: all must have checked the same image, or a
+         * tag moved (or a registry lied) between them and none accepted all of it. */
+        if (rc == SIGNET_OK && out->digest[0] != '\0') {
+            if (first[0] == '\0')
+                snprintf(first, sizeof(first), "%s", out->digest);
+            else if (strcmp(first, out->digest) != 0)
+                rc = signet_error__set(&why, SIGNET_EPROTOCOL,
+                                       "the image's digest changed between requirements (%s, "
+                                       "then %s)",
+                                       first, out->digest);
         }
         out->evaluated = i + 1;
         if (rc != SIGNET_OK) {

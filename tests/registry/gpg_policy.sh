@@ -126,4 +126,56 @@ new_test "--gpg-key with a key that is not there: exit 2, says which"
 run sg sign --gpg-key 0000000000000000000000000000000000000000 --registries.d "$RD" "$REG/gpg/bysignet:v1"
 expect_failure 2 "no GPG secret key"
 
+# A registry whose tag names another digest at each look (a tag moved, or a lying registry):
+# two requirements must not each accept a different image.
+cat >"$TEST_TMP/flip.py" <<'PYEOF'
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+DIGESTS = ["sha256:" + "1" * 64, "sha256:" + "2" * 64]
+calls = [0]
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_HEAD(self):
+        self.send_response(200)
+        if "/manifests/" in self.path:
+            self.send_header("Docker-Content-Digest", DIGESTS[calls[0] % 2])
+            self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            calls[0] += 1
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    do_GET = do_HEAD
+server = HTTPServer(("127.0.0.1", 0), H)
+print(server.server_address[1], flush=True)
+sys.stdout.close()
+server.serve_forever()
+PYEOF
+# shellcheck disable=SC2154 # set by lib.sh
+$_pdeathsig "$PY" "$TEST_TMP/flip.py" >"$TEST_TMP/flip.port" 2>"$TEST_TMP/flip.err" &
+FLIP_PID=$!
+stop_flip() { kill "$FLIP_PID" 2>/dev/null; wait "$FLIP_PID" 2>/dev/null; }
+at_exit stop_flip
+deadline=$((SECONDS + 30))
+until [ -s "$TEST_TMP/flip.port" ]; do
+    kill -0 "$FLIP_PID" 2>/dev/null || die "flip server died: $(cat "$TEST_TMP/flip.err")"
+    [ "$SECONDS" -lt "$deadline" ] || die "flip server did not start"
+    sleep 0.05
+done
+FLIP=127.0.0.1:$(head -n1 "$TEST_TMP/flip.port")
+RD_FLIP=$TEST_TMP/registries.d-flip
+mkdir -p "$RD_FLIP"
+printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$FLIP" "$LA" >"$RD_FLIP/local.yaml"
+# Both digests get a signature by the accepted key (each sign sees the next one).
+for _ in 1 2; do
+    "$SIGNET" sign --allow-http-registry --gpg-key "$FPR" --registries.d "$RD_FLIP" \
+        "$FLIP/flip/app:v1" >"$TEST_TMP/flip-sign.log" 2>&1 ||
+        die "signet sign against the flipping registry failed: $(cat "$TEST_TMP/flip-sign.log")"
+done
+printf '{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"},{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"}]}\n' \
+    "$SS/signer-pub.gpg" "$SS/signer-pub.gpg" >"$TEST_TMP/two.json"
+
+new_test "two requirements that saw different digests for the tag: refused (exit 2)"
+run "$SIGNET" policy verify --allow-http-registry --registries.d "$RD_FLIP" \
+    --policy "$TEST_TMP/two.json" "docker://$FLIP/flip/app:v1"
+expect_failure 2 "requirement 2 \\(signedBy\\).*the image's digest changed between requirements \\(sha256:1111.*, then sha256:2222"
+
 finish

@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <stdlib.h>
+
 #define FIX(name) "containers-image/fixtures/" name
 #define FPR_08CD  "08CD26E446E2E95249B7A405E932F44B23E8DD43"
 #define FPR_B9F4  "B9F4CDB9FD8C475BFA340AC38D54A947EE396F36"
@@ -221,6 +223,52 @@ test_gpg__sign_then_verify(void)
     signet_gpg_free(signer);
 }
 
+/* Signed content past the caller's room stops the verification while gpg writes it: a small
+ * compressed message must not expand into memory. */
+static void
+test_gpg__signed_content_is_bounded(void)
+{
+    signet_gpg *signer =
+        with_keys("containers-image/interop/simple-signing/signer-sec-TEST-ONLY.asc");
+    signet_gpg *verifier = with_keys("containers-image/interop/simple-signing/signer-pub.gpg");
+    signet_buf sig = SIGNET_BUF_INIT, back = SIGNET_BUF_INIT;
+    char primary[SIGNET_GPG_FINGERPRINT_MAX];
+    char *zeros = calloc(1, 1024 * 1024);
+
+    signet_buf_init(&sig, 1024 * 1024, 0);
+    signet_buf_init(&back, 4096, 0);
+    CHECK(zeros != NULL);
+    CHECK_OK(signet_gpg_sign(&sig, harness_ctx, signer, FPR_3F01, zeros, 1024 * 1024));
+    CHECK(sig.size < 64 * 1024); /* compressed */
+    CHECK_FAIL_WITH(SIGNET_ETOOLARGE, "signed content larger than 4096 bytes",
+                    signet_gpg_verify(&back, primary, harness_ctx, verifier, sig.ptr, sig.size));
+    CHECK(back.size == 0 && primary[0] == '\0');
+    free(zeros);
+    signet_buf_dispose(&back);
+    signet_buf_dispose(&sig);
+    signet_gpg_free(verifier);
+    signet_gpg_free(signer);
+}
+
+/* Export takes one fingerprint, not a GnuPG pattern that would match many keys. */
+static void
+test_gpg__export_takes_a_fingerprint(void)
+{
+    signet_gpg *gpg = with_keys(FIX("pubring.gpg"));
+    signet_buf out = SIGNET_BUF_INIT;
+
+    signet_buf_init(&out, 1024 * 1024, 0);
+    CHECK_FAIL_WITH(SIGNET_ENOTFOUND, "no GPG public key '': not a fingerprint",
+                    signet_gpg_export(&out, harness_ctx, gpg, ""));
+    CHECK_FAIL_WITH(SIGNET_ENOTFOUND, "no GPG public key 'E932F44B23E8DD43': not a fingerprint",
+                    signet_gpg_export(&out, harness_ctx, gpg, "E932F44B23E8DD43"));
+    CHECK(out.size == 0);
+    CHECK_OK(signet_gpg_export(&out, harness_ctx, gpg, FPR_08CD));
+    CHECK(out.size > 0);
+    signet_buf_dispose(&out);
+    signet_gpg_free(gpg);
+}
+
 static void
 test_gpg__payloads_are_parsed_strictly(void)
 {
@@ -270,6 +318,8 @@ main(void)
         TEST_CASE(test_gpg__keyrings_without_keys_are_refused),
         TEST_CASE(test_gpg__skopeo_signature_verifies),
         TEST_CASE(test_gpg__sign_then_verify),
+        TEST_CASE(test_gpg__signed_content_is_bounded),
+        TEST_CASE(test_gpg__export_takes_a_fingerprint),
         TEST_CASE(test_gpg__payloads_are_parsed_strictly),
     };
     return harness_run(cases, sizeof(cases) / sizeof(cases[0]));
