@@ -745,6 +745,11 @@ check_url(signet_ctx *ctx, const char *url)
         const char *host = url + scheme + 1;
         if (strncmp(host, "//", 2) != 0 || host[2] == '\0' || strchr("/?#", host[2]) != NULL)
             why = "an http or https URL must name a host";
+        else if (strchr(host, '@') != NULL)
+            /* Not quoted: the URL may hold a password, which must not reach messages or logs. */
+            return signet_error__set(ctx, SIGNET_EPARSE,
+                                     "invalid signature storage URL: credentials in an http or "
+                                     "https URL are not supported ('@' found)");
     } else {
         why = "only file, http and https URLs are supported";
     }

@@ -430,6 +430,16 @@ test_registries_d__signature_url(void)
     CHECK_FAIL_WITH(SIGNET_EPARSE, "printable ASCII",
                     signet_lookaside_signature_url(url, sizeof(url), harness_ctx, "file:///a b",
                                                    &ref, DIGEST, 0));
+    /* Credentials in the URL: refused, and the password never quoted. */
+    CHECK_FAIL_WITH(SIGNET_EPARSE, "credentials in an http or https URL are not supported",
+                    signet_lookaside_signature_url(url, sizeof(url), harness_ctx,
+                                                   "https://user:hunter2@sigs.example/x", &ref,
+                                                   DIGEST, 0));
+    CHECK(signet_lookaside_signature_url(url, sizeof(url), harness_ctx,
+                                         "https://user:hunter2@sigs.example/x", &ref, DIGEST,
+                                         0) == SIGNET_EPARSE &&
+          strstr(signet_ctx_error(harness_ctx), "hunter2") == NULL);
+    signet_ctx_clear_error(harness_ctx);
     CHECK_FAIL_WITH(
         SIGNET_ETOOLARGE, "too long",
         signet_lookaside_signature_url(url, 40, harness_ctx, "file:///tmp", &ref, DIGEST, 0));
