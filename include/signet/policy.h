@@ -170,7 +170,10 @@ signet_policy_evaluate(signet_policy_verdict *out, signet_ctx *ctx, const signet
  * With @p policy NULL (it did not parse): "valid":false, "error" @p error, "default" [] and
  * "transports" {}.
  *
- * @return SIGNET_OK, SIGNET_ENOMEM (also for text that is not UTF-8), SIGNET_ETOOLARGE.
+ * Messages that are not valid UTF-8 (cut inside a character, or quoting bytes a server sent)
+ * have their non-ASCII bytes replaced by '?'.
+ *
+ * @return SIGNET_OK, SIGNET_ENOMEM, SIGNET_ETOOLARGE.
  */
 SIGNET_EXTERN(int)
 signet_policy_lint_json(signet_buf *out, signet_ctx *ctx, const signet_policy *policy,

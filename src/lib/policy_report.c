@@ -6,6 +6,28 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
+
+/*
+ * A JSON string of a message. Messages are cut at fixed sizes, possibly inside a UTF-8
+ * sequence, and quote what signers and servers wrote: when @p text is not valid UTF-8, its
+ * non-ASCII bytes become '?' rather than the report failing.
+ */
+static json_t *
+message_string(const char *text)
+{
+    json_t *s = json_string(text);
+    char *ascii;
+
+    if (s != NULL || (ascii = strdup(text)) == NULL)
+        return s;
+    for (char *c = ascii; *c != '\0'; c++)
+        if ((unsigned char)*c >= 0x80)
+            *c = '?';
+    s = json_string(ascii);
+    free(ascii);
+    return s;
+}
 
 /* ["signedBy", ...] of a requirement list (NULL: []). */
 static json_t *
@@ -47,7 +69,7 @@ signet_policy_lint_json(signet_buf *out, signet_ctx *ctx, const signet_policy *p
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && (policy != NULL || error != NULL));
     failed |= json_object_set_new(root, "valid", json_boolean(policy != NULL)) != 0;
-    failed |= json_object_set_new(root, "error", json_string(policy ? "" : error)) != 0;
+    failed |= json_object_set_new(root, "error", message_string(policy ? "" : error)) != 0;
     failed |= json_object_set_new(root, "default",
                                   requirement_types(policy ? &policy->default_reqs : NULL)) != 0;
     for (size_t t = 0; policy != NULL && !failed && t < policy->ntransports; t++) {
@@ -113,14 +135,14 @@ signet_policy_verdict_json(signet_buf *out, signet_ctx *ctx, const char *image,
 
     SIGNET_ASSERT_ARG(ctx, out != NULL && image != NULL && verdict != NULL);
     reqs = verdict->match.requirements;
-    failed |= json_object_set_new(root, "image", json_string(image)) != 0;
+    failed |= json_object_set_new(root, "image", message_string(image)) != 0;
     failed |= json_object_set_new(root, "allowed", json_boolean(result == SIGNET_OK)) != 0;
     failed |= json_object_set_new(root, "digest", json_string(verdict->digest)) != 0;
     failed |= json_object_set_new(root, "scope", json_string(verdict->match.scope)) != 0;
     failed |= json_object_set_new(root, "scopeKind",
                                   json_string(scope_kind_name(verdict->match.kind))) != 0;
     failed |= json_object_set_new(root, "error",
-                                  json_string(result == SIGNET_OK || !error ? "" : error)) != 0;
+                                  message_string(result == SIGNET_OK || !error ? "" : error)) != 0;
     /* Requirements before the last one evaluated accepted; the last decided; the rest were not
      * needed. */
     for (size_t i = 0; !failed && reqs != NULL && i < reqs->count; i++) {
@@ -139,7 +161,7 @@ signet_policy_verdict_json(signet_buf *out, signet_ctx *ctx, const char *image,
         failed |= json_object_set_new(item, "type",
                                       json_string(signet_policy_requirement_type_name(type))) != 0;
         failed |= json_object_set_new(item, "verdict", json_string(v)) != 0;
-        failed |= json_object_set_new(item, "reason", json_string(reason)) != 0;
+        failed |= json_object_set_new(item, "reason", message_string(reason)) != 0;
     }
     failed |= json_object_set_new(root, "requirements", list) != 0;
     if (failed) {

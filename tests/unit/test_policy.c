@@ -591,10 +591,23 @@ test_policy__load(void)
     signet_policy_free(NULL);
 }
 
+static void
+test_policy__json_report_survives_cut_utf8(void)
+{
+    signet_buf out = SIGNET_BUF_INIT;
+
+    signet_buf_init(&out, 4096, 0);
+    /* "é" cut after its first byte, as a fixed-size message buffer can do. */
+    CHECK_OK(signet_policy_lint_json(&out, harness_ctx, NULL, "identity \"caf\xc3"));
+    CHECK(strstr(out.ptr, "\"error\":\"identity \\\"caf?\"") != NULL);
+    signet_buf_dispose(&out);
+}
+
 int
 main(void)
 {
     static const struct test_case cases[] = {
+        TEST_CASE(test_policy__json_report_survives_cut_utf8),
         TEST_CASE(test_policy__every_vector_as_containers_image),
         TEST_CASE(test_policy__no_vector_left_out),
         TEST_CASE(test_policy__go_messages),
