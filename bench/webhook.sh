@@ -16,6 +16,7 @@ seconds=${BENCH_SECONDS:-20}
 connections=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-1}
 . "$root/scripts/registry-lib.sh"
+. "$root/scripts/webhook-lib.sh"
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -64,17 +65,11 @@ verify_ms() {
 }
 
 start_webhook() {
-    : > webhook.log # exists before the server writes to it: read below at once
     "$bin/signet-webhook" --config webhook.yaml --listen 127.0.0.1:0 --tls-cert tls.crt \
         --tls-key tls.key 2>webhook.log &
     wh_pid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' webhook.log)
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "${port:-}" ] || { echo "signet-webhook did not start: $(cat webhook.log)" >&2; exit 2; }
+    port=$(webhook_port "$wh_pid" webhook.log) ||
+        { echo "signet-webhook did not start: $(cat webhook.log)" >&2; exit 2; }
     url=https://127.0.0.1:$port/mutate?timeout=10s
 }
 

@@ -14,6 +14,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 signet="$root/build/bin/signet"
 . "$root/scripts/registry-lib.sh"
+. "$root/scripts/webhook-lib.sh"
 
 work=$(mktemp -d)
 webhook_pid=
@@ -47,17 +48,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
     printf 'rules:\n  - pattern: "%s/demo/*"\n    validator: cosign-release\n' "$REGISTRY"
     printf 'default: deny\nregistries:\n  allowHttp: ["%s"]\n' "$REGISTRY"
 } > webhook.yaml
-: > webhook.log # exists before the server writes to it: read below at once
 "$root/build/bin/signet-webhook" --config webhook.yaml --listen 127.0.0.1:0 \
     --tls-cert webhook.crt --tls-key webhook.key 2> webhook.log &
 webhook_pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' webhook.log)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "demo: FAILED: signet-webhook did not start: $(cat webhook.log)" >&2; exit 1; }
+port=$(webhook_port "$webhook_pid" webhook.log) ||
+    { echo "demo: FAILED: signet-webhook did not start: $(cat webhook.log)" >&2; exit 1; }
 python3 "$root/tests/webhook/mkreview.py" Pod "$image" --name demo > review.json
 review() { # PATH: post the Pod review, print the verdict and the pinned image or the reason
     step curl --cacert webhook.crt --data-binary @review.json "https://127.0.0.1:$port$1"

@@ -10,6 +10,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/../../scripts/webhook-lib.sh
+. "$HERE/../../scripts/webhook-lib.sh"
 DEPLOY=$(cd "$HERE/../../deploy" && pwd)
 PY=/usr/bin/python3
 SERVICE_DNS=signet-webhook.signet-system.svc
@@ -119,14 +121,9 @@ new_test "signet-webhook serves the deploy config over HTTPS as $SERVICE_DNS"
 "$SIGNET_WEBHOOK" --config "$CONFIG" --tls-cert "$OUT/tls.crt" --tls-key "$TEST_TMP/tls.key" \
     --listen 127.0.0.1:0 2>webhook.log &
 WH_PID=$!
-port=
-for _ in $(seq 300); do
-    port=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' webhook.log)
-    [ -n "$port" ] || ! kill -0 "$WH_PID" 2>/dev/null && break
-    sleep 0.1
-done
+port=$(webhook_port "$WH_PID" webhook.log)
 rc=running
-[ -n "$port" ] || { wait "$WH_PID"; rc=$?; WH_PID=; }
+[ -n "$port" ] || { kill "$WH_PID" 2>/dev/null; wait "$WH_PID"; rc=$?; WH_PID=; }
 check "signet-webhook started (status: $rc; log: $(head -c 300 webhook.log))" test -n "$port"
 if [ -n "$port" ]; then
     for path in readyz healthz; do

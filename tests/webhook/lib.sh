@@ -14,6 +14,8 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../registry/lib.sh"
 
 WH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/../../scripts/webhook-lib.sh
+. "$WH_LIB_DIR/../../scripts/webhook-lib.sh"
 WH_PID=
 
 require_webhook_env() {
@@ -38,24 +40,17 @@ _webhook_cert() {
 
 # start_webhook CONFIG [ARGS...]: waits until /readyz answers 200.
 start_webhook() {
-    local config=$1 port deadline
+    local config=$1 port
     shift
     _webhook_cert
     WH_CA=$TEST_TMP/whtls/ca.crt
     WH_LOG=$TEST_TMP/webhook.$RANDOM.log
-    : >"$WH_LOG"
     $_pdeathsig "$SIGNET_WEBHOOK" --config "$config" --listen 127.0.0.1:0 \
         --tls-cert "$TEST_TMP/whtls/server.crt" --tls-key "$TEST_TMP/whtls/server.key" \
         --watch-interval 200 "$@" 2>"$WH_LOG" &
     WH_PID=$!
-    deadline=$((SECONDS + 30))
-    port=
-    while [ -z "$port" ]; do
-        kill -0 "$WH_PID" 2>/dev/null || die "signet-webhook did not start: $(cat "$WH_LOG")"
-        [ "$SECONDS" -lt "$deadline" ] || die "signet-webhook did not start in 30 s"
-        port=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$WH_LOG")
-        [ -n "$port" ] || sleep 0.05
-    done
+    port=$(webhook_port "$WH_PID" "$WH_LOG") ||
+        die "signet-webhook did not start within 30 s: $(cat "$WH_LOG")"
     WH_URL=https://127.0.0.1:$port
     [ "$(curl -s --cacert "$WH_CA" -o /dev/null -w '%{http_code}' "$WH_URL/readyz")" = 200 ] ||
         die "signet-webhook is not ready: $(cat "$WH_LOG")"
