@@ -69,6 +69,18 @@ fuzz_bytes(const uint8_t *data)
     return data != NULL ? (const void *)data : (const void *)"";
 }
 
+/* The input as a C string (malloc'ed, never NULL): it stops at the input's first NUL. */
+static inline char *
+fuzz_cstring(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+
+    FUZZ_CHECK(text != NULL);
+    memcpy(text, fuzz_bytes(data), size);
+    text[size] = '\0';
+    return text;
+}
+
 /*
  * The contract every call keeps: success leaves no error and produces its output; failure
  * returns one of the documented codes (@p allowed, plus SIGNET_ENOMEM), records that same code

@@ -107,12 +107,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     signet_reference ref;
     signet_ctx *ctx = fuzz_begin();
-    char *text = malloc(size + 1); /* a C string: stops at the first NUL of the input */
+    char *text = fuzz_cstring(data, size);
     int rc;
 
-    FUZZ_CHECK(text != NULL);
-    memcpy(text, fuzz_bytes(data), size);
-    text[size] = '\0';
     rc = signet_reference_parse(&ref, ctx, text);
     fuzz_check_rc(ctx, rc, FUZZ_RC(SIGNET_EPARSE), rc == SIGNET_OK);
     if (rc == SIGNET_OK) {

@@ -234,12 +234,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct signet_challenge ch;
     signet_ctx *ctx = fuzz_begin();
-    char *header = malloc(size + 1); /* a C string: stops at the first NUL of the input */
+    char *header = fuzz_cstring(data, size);
     int rc;
 
-    FUZZ_CHECK(header != NULL);
-    memcpy(header, fuzz_bytes(data), size);
-    header[size] = '\0';
     rc = signet_auth__parse_challenge(&ch, ctx, header);
     fuzz_check_rc(ctx, rc, FUZZ_RC(SIGNET_EPROTOCOL), rc == SIGNET_OK);
     if (rc == SIGNET_OK) {
