@@ -61,6 +61,7 @@ struct tls_identity {
 struct request {
     char *body;
     size_t len, cap;
+    size_t max; /* maxBodyBytes of the config when the request arrived */
     int too_large;
     size_t seen;  /* bytes of body received, kept or not */
     int answered; /* a response is queued (early, for a body far over the limit) */
@@ -392,21 +393,21 @@ review_deadline(struct MHD_Connection *c, const wh_config *config)
 static enum MHD_Result
 answer_review(struct MHD_Connection *c, struct request *req, int mutate)
 {
-    struct runtime *rt = runtime_get();
-    wh_review_env env = {rt->config, rt->verifier, server.cache, server.cache_prefix};
+    struct runtime *rt;
+    wh_review_env env;
     wh_answer answer;
     enum MHD_Result ret;
 
     req->answered = 1;
     if (req->too_large) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "request body is larger than the %zu-byte limit",
-                 rt->config->max_body_bytes);
-        runtime_put(rt);
+        snprintf(msg, sizeof(msg), "request body is larger than the %zu-byte limit", req->max);
         wh_metrics_review(WH_OUTCOME_BAD_REQUEST);
         wh_log(WH_LOG_WARN, "bad request: %s", msg);
         return respond_text(c, MHD_HTTP_CONTENT_TOO_LARGE, msg);
     }
+    rt = runtime_get();
+    env = (wh_review_env){rt->config, rt->verifier, server.cache, server.cache_prefix};
     if (wh_review_answer(&answer, &env, req->body, req->len, mutate,
                          review_deadline(c, rt->config)) != 0) {
         runtime_put(rt);
@@ -426,15 +427,9 @@ answer_review(struct MHD_Connection *c, struct request *req, int mutate)
 static void
 take_upload(struct request *req, const char *data, size_t size)
 {
-    struct runtime *rt;
-    size_t max;
-
     if (req->too_large)
         return;
-    rt = runtime_get();
-    max = rt->config->max_body_bytes;
-    runtime_put(rt);
-    if (size > max - req->len || req->len + size > max) {
+    if (size > req->max - req->len || req->len + size > req->max) {
         req->too_large = 1;
         return;
     }
@@ -474,8 +469,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             struct runtime *rt = runtime_get();
             unsigned long long declared = len != NULL ? strtoull(len, NULL, 10) : 0;
-            if (declared > rt->config->max_body_bytes)
-                req->too_large = 1;
+            req->max = rt->config->max_body_bytes;
+            req->too_large = declared > req->max;
             runtime_put(rt);
             /* Far too large: answered now, unread (the connection is then closed). Merely too
              * large: read and dropped, so that the client can read the 413 cleanly. */
